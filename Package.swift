@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swiftlet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swiftlet", targets: ["swiftlet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    ],
+    targets: [
+        // Pure Kubernetes semantics: wire values, selectors, patches, validation, tables. No I/O.
+        .target(name: "KubeAPI"),
+        // The versioned object store (SQLite through GRDB) and its watch fan-out.
+        .target(name: "KubeStore", dependencies: [
+            "KubeAPI",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The Kubernetes API as a client sees it (protocol), informers and work queues.
+        .target(name: "KubeClient", dependencies: ["KubeAPI"]),
+        // An in-memory KubeClient for unit tests of controller logic (never linked into the binary).
+        .target(name: "KubeClientTesting", dependencies: ["KubeAPI", "KubeClient"]),
+        // Controllers and scheduler: list/watch through a KubeClient, write back through it.
+        .target(name: "Controllers", dependencies: [
+            "KubeAPI", "KubeClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // CA, serving and client certificates; kubeconfig.
+        .target(name: "ClusterPKI", dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        // The HTTPS Kubernetes API: routes, discovery, OpenAPI, admission, watch streams.
+        .target(name: "APIServer", dependencies: [
+            "KubeAPI", "KubeStore", "ClusterPKI", "KubeClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "swiftlet", dependencies: [
+            "APIServer", "Controllers",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"]),
+        .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeClientTesting"]),
+    ]
+)

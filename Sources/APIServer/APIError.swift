@@ -1,0 +1,113 @@
+import KubeAPI
+import KubeStore
+
+/// An error that renders itself as Kubernetes' `Status`, with the reason and HTTP code the API server uses.
+public struct APIError: Error, CustomStringConvertible, Sendable {
+    public let code: Int
+    public let reason: String
+    public let message: String
+    public var details: JSON = .null
+    /// A fully built Status (used for 422 Invalid, whose causes come from validation).
+    public var status: JSON? = nil
+
+    public var description: String { "\(code) \(reason): \(message)" }
+
+    public init(code: Int, reason: String, message: String, details: JSON = .null) {
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details
+    }
+
+    /// The `Status` object sent to the client.
+    public var statusObject: JSON {
+        if let status { return status }
+        var s: JSON = ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
+                       "message": .string(message), "reason": .string(reason), "code": .int(Int64(code))]
+        if !details.isNull { s["details"] = details }
+        return s
+    }
+
+    static func details(_ resource: ResourceType, name: String) -> JSON {
+        var d: JSON = ["name": .string(name), "kind": .string(resource.plural)]
+        if !resource.group.isEmpty { d["group"] = .string(resource.group) }
+        return d
+    }
+
+    public static func notFound(_ resource: ResourceType, _ name: String) -> APIError {
+        APIError(code: 404, reason: "NotFound", message: "\(resource.qualifiedName) \"\(name)\" not found",
+                 details: details(resource, name: name))
+    }
+
+    public static func namespaceNotFound(_ name: String) -> APIError {
+        APIError(code: 404, reason: "NotFound", message: "namespaces \"\(name)\" not found",
+                 details: ["name": .string(name), "kind": "namespaces"])
+    }
+
+    public static func alreadyExists(_ resource: ResourceType, _ name: String) -> APIError {
+        APIError(code: 409, reason: "AlreadyExists",
+                 message: "\(resource.qualifiedName) \"\(name)\" already exists", details: details(resource, name: name))
+    }
+
+    public static func conflict(_ resource: ResourceType, _ name: String) -> APIError {
+        APIError(code: 409, reason: "Conflict",
+                 message: "Operation cannot be fulfilled on \(resource.qualifiedName) \"\(name)\": the object has been modified; please apply your changes to the latest version and try again",
+                 details: details(resource, name: name))
+    }
+
+    public static func badRequest(_ message: String) -> APIError {
+        APIError(code: 400, reason: "BadRequest", message: message)
+    }
+
+    public static func invalid(_ resource: ResourceType, _ name: String, _ message: String) -> APIError {
+        APIError(code: 422, reason: "Invalid", message: "\(resource.kind) \"\(name)\" is invalid: \(message)",
+                 details: details(resource, name: name))
+    }
+
+    public static let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
+
+    public static func forbidden(_ message: String) -> APIError {
+        APIError(code: 403, reason: "Forbidden", message: message)
+    }
+
+    public static func methodNotAllowed(_ method: String, _ what: String) -> APIError {
+        APIError(code: 405, reason: "MethodNotAllowed",
+                 message: "the server does not allow this method on the requested resource (\(method) \(what))")
+    }
+
+    public static func notAcceptable(_ accept: String) -> APIError {
+        APIError(code: 406, reason: "NotAcceptable",
+                 message: "the server was unable to respond with a content type that the client supports (\(accept))")
+    }
+
+    public static func unsupportedMediaType(_ type: String) -> APIError {
+        APIError(code: 415, reason: "UnsupportedMediaType",
+                 message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got \(type))")
+    }
+
+    public static func gone(_ message: String) -> APIError {
+        APIError(code: 410, reason: "Expired", message: message)
+    }
+
+    public static let tooLarge = APIError(code: 413, reason: "RequestEntityTooLarge",
+                                          message: "Request entity too large: limit is 3145728")
+
+    public static let pageNotFound = APIError(code: 404, reason: "NotFound",
+                                              message: "the server could not find the requested resource")
+
+    public static func internalError(_ message: String) -> APIError {
+        APIError(code: 500, reason: "InternalError", message: "Internal error occurred: \(message)")
+    }
+
+    /// Maps a store failure onto the Status Kubernetes would send for it.
+    static func from(_ error: StoreError, _ resource: ResourceType) -> APIError {
+        switch error {
+        case .notFound(let k): return .notFound(resource, k.name)
+        case .alreadyExists(let k): return .alreadyExists(resource, k.name)
+        case .conflict(let k, _, _): return .conflict(resource, k.name)
+        case .gone(let requested, let oldest):
+            return .gone("too old resource version: \(requested) (\(oldest + 1))")
+        case .storage(let m): return .internalError(m)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import KubeAPI
+import KubeStore
+import Logging
+import NIOCore
+import NIOSSL
+
+/// How the server is configured (DESIGN §1 flags).
+public struct ServerConfig: Sendable {
+    public var dataDir = "/var/lib/swiftlet"
+    public var apiPort = 6443
+    public var bindAddress = "0.0.0.0"
+    public var serviceCIDR = "10.96.0.0/12"
+    public var podCIDR = "10.244.0.0/16"
+    public var nodeName: String
+    public var nodeIP: String
+    public var nodeExternalIP: String?
+
+    public init(nodeName: String, nodeIP: String) {
+        self.nodeName = nodeName
+        self.nodeIP = nodeIP
+    }
+}
+
+/// The Kubernetes API server of swiftlet: PKI, store, registry and the HTTPS listener.
+public final class KubeAPIServer: Sendable {
+    public let config: ServerConfig
+    public let registry: Registry
+    public let pki: ClusterPKI
+    let metrics = APIMetrics()
+    /// The node agent's stream server (logs, exec, attach, port-forward); nil while no agent runs in-process.
+    let podStreams: (any PodStreams)? = nil
+    let logger: Logger
+
+    public var store: ObjectStore { registry.store }
+    var advertisedAddress: String { "\(config.nodeIP):\(config.apiPort)" }
+    public var adminKubeconfigPath: String { config.dataDir + "/admin.kubeconfig" }
+
+    var versionInfo: JSON {
+        ["major": "1", "minor": "32", "gitVersion": "v1.32.4-swiftlet", "gitCommit": "", "gitTreeState": "clean",
+         "buildDate": "2026-11-27T00:00:00Z", "goVersion": "swift6.3", "compiler": "swiftc", "platform": "linux/amd64"]
+    }
+
+    public init(config: ServerConfig, logger: Logger = Logger(label: "swiftlet.apiserver")) throws {
+        self.config = config
+        self.logger = logger
+        guard let serviceCIDR = IPv4CIDR(config.serviceCIDR) else {
+            throw APIError.badRequest("invalid --service-cidr \(config.serviceCIDR)")
+        }
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let host = ProcessInfo.processInfo.hostName
+        let names = Array(Set([host, config.nodeName, "localhost", "kubernetes", "kubernetes.default",
+                               "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"])).sorted()
+        let ips = Array(Set(["127.0.0.1", config.nodeIP, serviceCIDR.address(at: 1)] + (config.nodeExternalIP.map { [$0] } ?? []))).sorted()
+        pki = try ClusterPKI.loadOrCreate(directory: config.dataDir, serverNames: names, serverIPs: ips)
+        let store = try ObjectStore(path: config.dataDir + "/state.db")
+        let allocator = ServiceAllocator(serviceCIDR: serviceCIDR)
+        allocator.adopt(store.list("services").items)
+        registry = Registry(store: store, allocator: allocator)
+        try Bootstrap(registry: registry, config: config).run()
+        try ClusterPKI.writeSecretFile(adminKubeconfigPath, contents: pki.kubeconfig(
+            server: "https://127.0.0.1:\(config.apiPort)",
+            clientCertificatePEM: pki.adminCertificatePEM, clientKeyPEM: pki.adminPrivateKeyPEM))
+    }
+
+    func tlsConfiguration() throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(pki.serverCertificatePEM.utf8)).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(bytes: Array(pki.serverPrivateKeyPEM.utf8), format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caCertificatePEM.utf8)))
+        // A client certificate is checked when presented; requests without one are answered 401, as Kubernetes does.
+        tls.certificateVerification = .optionalVerification
+        return tls
+    }
+
+    /// Serves until cancelled. `onReady` runs once the listener accepts connections.
+    public func run(onReady: @escaping @Sendable () async -> Void = {}) async throws {
+        let app = Application(
+            responder: HTTPHandler(server: self),
+            server: try .tls(.http1(), tlsConfiguration: tlsConfiguration()),
+            configuration: .init(address: .hostname(config.bindAddress, port: config.apiPort), serverName: nil),
+            onServerRunning: { _ in await onReady() },
+            logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        store.closeWatches()
+    }
+
+    func metricsText() -> String { metrics.render() }
+}
+
+/// Container streams are served by the node agent that runs the pod; the API server hands the request over.
+protocol PodStreams: Sendable {
+    func handle(_ subresource: String, pod: JSON, request: Request, context: APIRequestContext, query: Query) async throws -> Reply
+}

@@ -1,0 +1,75 @@
+import KubeAPI
+
+/// OpenAPI v3 documents, one per group version, as kubectl's validation looks them up: it finds the kind's
+/// PATCH operation (by `x-kubernetes-group-version-kind`) and checks that `fieldValidation` is a parameter,
+/// then leaves validation to the server.
+enum OpenAPI {
+    static func gvPath(_ group: String, _ version: String) -> String {
+        group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"
+    }
+
+    static func index() -> JSON {
+        var paths: [String: JSON] = [:]
+        for gv in ResourceRegistry.groupVersions where !ResourceRegistry.resources(inGroup: gv.group, version: gv.version).isEmpty {
+            let p = gvPath(gv.group, gv.version)
+            let hash = document(path: p).map { hexHash($0.jsonString) } ?? "0"
+            paths[p] = ["serverRelativeURL": .string("/openapi/v3/\(p)?hash=\(hash)")]
+        }
+        return ["paths": .object(paths)]
+    }
+
+    /// The document for "api/v1" or "apis/apps/v1", or nil when no such group version is served.
+    static func document(path: String) -> JSON? {
+        guard let gv = ResourceRegistry.groupVersions.first(where: { gvPath($0.group, $0.version) == path }) else { return nil }
+        let types = ResourceRegistry.resources(inGroup: gv.group, version: gv.version)
+        guard !types.isEmpty else { return nil }
+        var paths: [String: JSON] = [:]
+        for t in types {
+            let gvk: JSON = ["group": .string(t.group), "version": .string(t.version), "kind": .string(t.kind)]
+            let base = t.namespaced ? "/\(path)/namespaces/{namespace}/\(t.plural)" : "/\(path)/\(t.plural)"
+            paths[base] = ["post": operation("create", t, gvk), "get": operation("list", t, gvk)]
+            paths[base + "/{name}"] = ["get": operation("read", t, gvk), "put": operation("replace", t, gvk),
+                                       "patch": operation("patch", t, gvk), "delete": operation("delete", t, gvk)]
+            for sub in t.subresources where ["status", "scale"].contains(sub) {
+                let k = Discovery.subresourceKind(t, sub)
+                let subGVK: JSON = ["group": .string(k.group), "version": .string(k.version), "kind": .string(k.kind)]
+                paths[base + "/{name}/\(sub)"] = ["get": operation("read", t, subGVK), "put": operation("replace", t, subGVK),
+                                                  "patch": operation("patch", t, subGVK)]
+            }
+        }
+        return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.4"],
+                "paths": .object(paths), "components": ["schemas": [:]]]
+    }
+
+    private static func operation(_ verb: String, _ t: ResourceType, _ gvk: JSON) -> JSON {
+        var parameters: [JSON] = [
+            ["name": "dryRun", "in": "query", "schema": ["type": "string", "uniqueItems": true]],
+            ["name": "fieldManager", "in": "query", "schema": ["type": "string", "uniqueItems": true]],
+        ]
+        if ["create", "replace", "patch"].contains(verb) {
+            parameters.append(["name": "fieldValidation", "in": "query", "schema": ["type": "string", "uniqueItems": true]])
+        }
+        var op: JSON = ["operationId": .string("\(verb)\(t.kind)"),
+                        "x-kubernetes-action": .string(verb == "read" ? "get" : verb),
+                        "x-kubernetes-group-version-kind": gvk,
+                        "parameters": .array(parameters),
+                        "responses": ["200": ["description": "OK"]]]
+        if verb == "patch" {
+            op["requestBody"] = ["content": [
+                "application/apply-patch+yaml": ["schema": ["type": "object"]],
+                "application/json-patch+json": ["schema": ["type": "object"]],
+                "application/merge-patch+json": ["schema": ["type": "object"]],
+                "application/strategic-merge-patch+json": ["schema": ["type": "object"]],
+            ]]
+        }
+        return op
+    }
+
+    /// A short stable content hash (FNV-1a) so clients cache documents until they change.
+    static func hexHash(_ s: String) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        let hex = String(h, radix: 16).uppercased()
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

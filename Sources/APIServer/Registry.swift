@@ -1,0 +1,523 @@
+import Foundation
+import KubeAPI
+import KubeStore
+
+/// The generic registry: create, read, update, patch and delete for every resource type, with Kubernetes'
+/// metadata rules, admission (strict decoding, defaulting, allocation, validation) and graceful deletion.
+/// HTTP handlers and in-process clients (controllers, the node agent) both call it.
+public final class Registry: Sendable {
+    public let store: ObjectStore
+    let allocator: ServiceAllocator
+
+    init(store: ObjectStore, allocator: ServiceAllocator) {
+        self.store = store
+        self.allocator = allocator
+    }
+
+    /// Kinds whose status is only written through the status subresource.
+    static func hasStatusSubresource(_ t: ResourceType) -> Bool { t.subresources.contains("status") }
+
+    func key(_ t: ResourceType, _ namespace: String?, _ name: String) -> ObjectKey {
+        ObjectKey(t.storageName, t.namespaced ? (namespace ?? "") : "", name)
+    }
+
+    // MARK: Read
+
+    func get(_ t: ResourceType, namespace: String?, name: String) throws -> JSON {
+        guard let obj = store.get(key(t, namespace, name)) else { throw APIError.notFound(t, name) }
+        return obj
+    }
+
+    struct ListResult {
+        var items: [JSON]
+        var resourceVersion: String
+        var continueToken: String?
+        var remaining: Int?
+    }
+
+    func list(_ t: ResourceType, namespace: String?, labelSelector: LabelSelector?, fieldSelector: FieldSelector?,
+              limit: Int?, continueToken: String?) throws -> ListResult
+    {
+        let ns = t.namespaced ? namespace : nil
+        var (items, rv) = store.list(t.storageName, namespace: ns)
+        if let labelSelector, !labelSelector.isEmpty { items = items.filter { labelSelector.matches($0.labels) } }
+        if let fieldSelector { items = items.filter { fieldSelector.matches($0, kind: t.kind) } }
+        var start = 0
+        if let token = continueToken, !token.isEmpty {
+            guard let after = ContinueToken.decode(token) else {
+                throw APIError.badRequest("continue key is not valid: invalid continue token")
+            }
+            start = items.firstIndex { ContinueToken.sortKey($0) > after } ?? items.count
+        }
+        var result = ListResult(items: [], resourceVersion: String(rv))
+        let end = limit.map { $0 > 0 ? min(items.count, start + $0) : items.count } ?? items.count
+        result.items = Array(items[start..<end])
+        if end < items.count, let last = result.items.last {
+            result.continueToken = ContinueToken.encode(ContinueToken.sortKey(last))
+            result.remaining = items.count - end
+        }
+        return result
+    }
+
+    // MARK: Create
+
+    func create(_ t: ResourceType, namespace: String?, body: BodyCodec.Decoded, options: WriteOptions) throws -> (JSON, [String]) {
+        var obj = body.object
+        try checkTypeMeta(t, &obj)
+        let warnings = try checkFields(t, obj, duplicates: body.duplicateFields, options: options)
+        try prepareMetadataForCreate(t, namespace: namespace, &obj)
+        if t.namespaced, let ns = obj.namespace { try requireNamespace(ns, creating: true) }
+        Admission.applyDefaults(kind: t.admissionKind, to: &obj)
+        prepareForCreate(t, &obj)
+        var claimed: (ips: [String], ports: [Int64]) = ([], [])
+        if t.kind == "Service" && t.group.isEmpty {
+            (obj, claimed) = try allocate(obj, old: nil, t)
+        }
+        do {
+            try validate(t, obj, old: nil)
+            if options.dryRun {
+                allocator.release(ips: claimed.ips, ports: claimed.ports)
+                return (obj, warnings)
+            }
+            let stored = try store.create(t.storageName, obj)
+            afterCreate(t, stored)
+            return (stored, warnings)
+        } catch let e as StoreError {
+            allocator.release(ips: claimed.ips, ports: claimed.ports)
+            throw APIError.from(e, t)
+        } catch {
+            allocator.release(ips: claimed.ips, ports: claimed.ports)
+            throw error
+        }
+    }
+
+    /// apiVersion and kind in the body must be the URL's (or absent: then they are the URL's).
+    func checkTypeMeta(_ t: ResourceType, _ obj: inout JSON) throws {
+        guard obj.object != nil else {
+            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): the object provided is not a JSON object")
+        }
+        if let v = obj.apiVersion, !v.isEmpty, v != t.apiVersion {
+            throw APIError.badRequest("the API version in the data (\(v)) does not match the expected API version (\(t.apiVersion))")
+        }
+        if let k = obj.kind, !k.isEmpty, k != t.kind {
+            throw APIError.badRequest("the kind in the data (\(k)) does not match the expected kind (\(t.kind))")
+        }
+        obj["apiVersion"] = .string(t.apiVersion)
+        obj["kind"] = .string(t.kind)
+    }
+
+    /// Strict/Warn/Ignore field validation, done on what the client sent (before defaults).
+    func checkFields(_ t: ResourceType, _ obj: JSON, duplicates: [String], options: WriteOptions) throws -> [String] {
+        guard options.fieldValidation != .ignore else { return [] }
+        var problems = duplicates.map { "duplicate field \"\($0)\"" }
+        problems += Admission.unknownFields(kind: t.admissionKind, object: obj).map { "unknown field \"\($0)\"" }
+        let typeErrors = Admission.decodeErrors(kind: t.admissionKind, object: obj)
+        if !typeErrors.isEmpty {
+            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): \(typeErrors.joined(separator: ", "))")
+        }
+        guard !problems.isEmpty else { return [] }
+        if options.fieldValidation == .strict {
+            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): strict decoding error: \(problems.joined(separator: ", "))")
+        }
+        return problems
+    }
+
+    func prepareMetadataForCreate(_ t: ResourceType, namespace: String?, _ obj: inout JSON) throws {
+        if t.namespaced {
+            let urlNS = namespace ?? ""
+            let bodyNS = obj.namespace ?? ""
+            if !bodyNS.isEmpty && !urlNS.isEmpty && bodyNS != urlNS {
+                throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+            let ns = urlNS.isEmpty ? bodyNS : urlNS
+            if ns.isEmpty { throw APIError.badRequest("the server could not find the requested resource: a namespace is required") }
+            obj["metadata"]["namespace"] = .string(ns)
+        } else {
+            obj["metadata"]["namespace"] = .null
+        }
+        if (obj.name ?? "").isEmpty, let prefix = obj["metadata"]["generateName"].string, !prefix.isEmpty {
+            obj["metadata"]["name"] = .string(prefix + NameSuffix.random())
+        }
+        obj["metadata"]["uid"] = .string(UUID().uuidString.lowercased())
+        obj["metadata"]["creationTimestamp"] = .string(Clock.timestamp())
+        obj["metadata"]["resourceVersion"] = .null
+        obj["metadata"]["deletionTimestamp"] = .null
+        obj["metadata"]["deletionGracePeriodSeconds"] = .null
+        obj["metadata"]["selfLink"] = .null
+        if ["Deployment", "ReplicaSet"].contains(t.kind) { obj["metadata"]["generation"] = 1 } else {
+            obj["metadata"]["generation"] = .null
+        }
+    }
+
+    /// What each kind's strategy does on create beyond defaults.
+    func prepareForCreate(_ t: ResourceType, _ obj: inout JSON) {
+        switch (t.group, t.kind) {
+        case ("", "Pod"):
+            obj["status"] = ["phase": "Pending", "qosClass": .string(Self.qosClass(obj))]
+        case ("", "Service"):
+            obj["status"] = ["loadBalancer": [:]]
+        case ("", "Namespace"):
+            obj["status"] = ["phase": "Active"]
+        case ("apps", _):
+            obj["status"] = .null
+        default:
+            break
+        }
+    }
+
+    /// Kubernetes' QoS class: Guaranteed when every container's requests equal its limits for cpu and memory,
+    /// BestEffort when nothing is requested or limited, Burstable otherwise.
+    static func qosClass(_ pod: JSON) -> String {
+        let containers = pod["spec"]["containers"].elements + pod["spec"]["initContainers"].elements
+        var anySet = false
+        var guaranteed = true
+        for c in containers {
+            let req = c["resources"]["requests"].members, lim = c["resources"]["limits"].members
+            if !req.isEmpty || !lim.isEmpty { anySet = true }
+            for r in ["cpu", "memory"] {
+                guard let l = lim[r] else { guaranteed = false; continue }
+                if let q = req[r], q != l { guaranteed = false }
+            }
+        }
+        if !anySet { return "BestEffort" }
+        return guaranteed ? "Guaranteed" : "Burstable"
+    }
+
+    func allocate(_ svc: JSON, old: JSON?, _ t: ResourceType) throws -> (JSON, (ips: [String], ports: [Int64])) {
+        do {
+            let r = try allocator.allocate(svc, old: old)
+            return (r.service, r.claimed)
+        } catch {
+            let name = svc.name ?? ""
+            switch error {
+            case .ipTaken(let ip):
+                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): provided IP is already allocated")
+            case .ipOutOfRange(let ip):
+                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")
+            case .ipExhausted:
+                throw APIError.internalError("failed to allocate a serviceIP: range is full")
+            case .portTaken(let i, let p):
+                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is already allocated")
+            case .portOutOfRange(let i, let p):
+                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is not in the valid range. The range of valid ports is 30000-32767")
+            case .portsExhausted:
+                throw APIError.internalError("failed to allocate a nodePort: range is full")
+            }
+        }
+    }
+
+    func validate(_ t: ResourceType, _ obj: JSON, old: JSON?) throws {
+        let errors = Admission.validate(kind: t.admissionKind, object: obj, old: old)
+        guard !errors.isEmpty else { return }
+        let status = Admission.invalidStatus(kind: t.kind, group: t.group, name: obj.name ?? "", errors: errors)
+        throw APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid").withStatus(status)
+    }
+
+    func requireNamespace(_ ns: String, creating: Bool) throws {
+        guard let nsObj = store.get(ObjectKey("namespaces", "", ns)) else { throw APIError.namespaceNotFound(ns) }
+        if creating, nsObj["metadata"]["deletionTimestamp"].string != nil {
+            throw APIError.forbidden("unable to create new content in namespace \(ns) because it is being terminated")
+        }
+    }
+
+    /// Things Kubernetes' controllers do as soon as an object exists, done in-process.
+    func afterCreate(_ t: ResourceType, _ obj: JSON) {
+        if t.group.isEmpty && t.kind == "Namespace", let ns = obj.name {
+            ensureDefaultServiceAccount(ns)
+        }
+    }
+
+    func ensureDefaultServiceAccount(_ ns: String) {
+        let key = ObjectKey("serviceaccounts", ns, "default")
+        guard store.get(key) == nil else { return }
+        let sa: JSON = ["apiVersion": "v1", "kind": "ServiceAccount",
+                        "metadata": ["name": "default", "namespace": .string(ns),
+                                     "uid": .string(UUID().uuidString.lowercased()),
+                                     "creationTimestamp": .string(Clock.timestamp())]]
+        _ = try? store.create("serviceaccounts", sa)
+    }
+
+    // MARK: Update and patch
+
+    enum Change {
+        case replace(BodyCodec.Decoded)
+        case patch(type: String, body: [UInt8])
+    }
+
+    /// PUT or PATCH of an object or its status/scale subresource. Returns the stored object, whether it was
+    /// created (PATCH with apply, PUT on a missing object of kinds that allow it), and warnings.
+    func update(_ t: ResourceType, namespace: String?, name: String, subresource: String?, change: Change,
+                options: WriteOptions) throws -> (object: JSON, created: Bool, warnings: [String])
+    {
+        let k = key(t, namespace, name)
+        var warnings: [String] = []
+        var created = false
+        var released: JSON?
+        var claimed: (ips: [String], ports: [Int64]) = ([], [])
+        var result: JSON?
+        // The store's lock is held while deciding, so everything read from the store is read before.
+        if change.isApply, t.namespaced, let ns = namespace, store.get(k) == nil { try requireNamespace(ns, creating: true) }
+        do {
+            result = try store.mutate(k) { current -> Mutation in
+                // Each attempt starts clean: allocations of an earlier pass are given back.
+                allocator.release(ips: claimed.ips, ports: claimed.ports)
+                claimed = ([], [])
+                guard let current else {
+                    if case .patch(let type, let body) = change, type == "application/apply-patch+yaml", subresource == nil {
+                        // Server-side apply creates what is missing.
+                        let decoded = try BodyCodec.decode(body, contentType: type, kindHint: t.kind)
+                        var obj = decoded.object
+                        try checkTypeMeta(t, &obj)
+                        warnings = try checkFields(t, obj, duplicates: [], options: options)
+                        if (obj.name ?? "") != name { throw APIError.badRequest("the name of the object (\(obj.name ?? "")) does not match the name on the URL (\(name))") }
+                        try prepareMetadataForCreate(t, namespace: namespace, &obj)
+                        ManagedFields.record(&obj, manager: options.fieldManager ?? "unknown", operation: "Apply", apiVersion: t.apiVersion)
+                        Admission.applyDefaults(kind: t.admissionKind, to: &obj)
+                        prepareForCreate(t, &obj)
+                        if t.kind == "Service" && t.group.isEmpty { (obj, claimed) = try allocate(obj, old: nil, t) }
+                        try validate(t, obj, old: nil)
+                        created = true
+                        return options.dryRun ? .keep : .put(obj)
+                    }
+                    throw APIError.notFound(t, name)
+                }
+                var (desired, w) = try desiredObject(t, current: current, subresource: subresource, change: change, options: options)
+                warnings = w
+                if (desired.name ?? name) != name {
+                    throw APIError.badRequest("the name of the object (\(desired.name ?? "")) does not match the name on the URL (\(name))")
+                }
+                if let rv = desired.resourceVersion, !rv.isEmpty, rv != current.resourceVersion {
+                    throw APIError.conflict(t, name)
+                }
+                desired = carryOver(t, from: current, to: desired, subresource: subresource)
+                if subresource == nil {
+                    Admission.applyDefaults(kind: t.admissionKind, to: &desired)
+                    if t.kind == "Service" && t.group.isEmpty { (desired, claimed) = try allocate(desired, old: current, t) }
+                    ManagedFields.record(&desired, manager: options.fieldManager ?? "unknown",
+                                         operation: change.isApply ? "Apply" : "Update", apiVersion: t.apiVersion)
+                }
+                try validate(t, desired, old: current)
+                var comparable = desired
+                comparable["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+                comparable["metadata"]["managedFields"] = current["metadata"]["managedFields"]
+                if comparable == current { return .keep }  // a no-op write keeps its resourceVersion, as Kubernetes does
+                // A deleting object whose last finalizer went away is removed now.
+                if desired["metadata"]["deletionTimestamp"].string != nil && desired["metadata"]["finalizers"].elements.isEmpty
+                    && !(t.kind == "Pod" && desired["metadata"]["deletionGracePeriodSeconds"].int ?? 0 > 0)
+                {
+                    released = current
+                    return options.dryRun ? .keep : .delete
+                }
+                if t.kind == "Service" { released = current }
+                return options.dryRun ? .keep : .put(desired)
+            }
+        } catch let e as StoreError {
+            allocator.release(ips: claimed.ips, ports: claimed.ports)
+            throw APIError.from(e, t)
+        } catch {
+            allocator.release(ips: claimed.ips, ports: claimed.ports)
+            throw error
+        }
+        if options.dryRun { allocator.release(ips: claimed.ips, ports: claimed.ports) }
+        if let old = released, t.kind == "Service", !options.dryRun { allocator.releaseDifference(old: old, new: result) }
+        if created { afterCreate(t, result ?? .null) }
+        let final = result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
+        return (final, created, warnings)
+    }
+
+    /// The object the client wants, before metadata rules: the PUT body, or the current object patched.
+    func desiredObject(_ t: ResourceType, current: JSON, subresource: String?, change: Change, options: WriteOptions)
+        throws -> (JSON, [String])
+    {
+        let isScale = subresource == "scale"
+        let base = isScale ? Scale.from(current, t) : current
+        var desired: JSON
+        var warnings: [String] = []
+        switch change {
+        case .replace(let decoded):
+            desired = decoded.object
+            if isScale {
+                guard desired.kind == nil || desired.kind == "Scale" else {
+                    throw APIError.badRequest("the kind in the data (\(desired.kind ?? "")) does not match the expected kind (Scale)")
+                }
+            } else {
+                try checkTypeMeta(t, &desired)
+                warnings = try checkFields(t, desired, duplicates: decoded.duplicateFields, options: options)
+            }
+        case .patch(let type, let body):
+            desired = try Patching.apply(type: type, body: body, to: base, kind: t.admissionKind, resource: t)
+            if !isScale {
+                try checkTypeMeta(t, &desired)
+                if type != "application/json-patch+json" {
+                    warnings = try checkFields(t, desired, duplicates: [], options: options)
+                }
+            }
+        }
+        if isScale {
+            guard let replicas = desired["spec"]["replicas"].int else {
+                throw APIError.badRequest("Scale.spec.replicas is required")
+            }
+            if replicas < 0 {
+                throw APIError.invalid(t, current.name ?? "", "spec.replicas: Invalid value: \(replicas): must be greater than or equal to 0")
+            }
+            var updated = current
+            updated["spec"]["replicas"] = .int(replicas)
+            if let rv = desired.resourceVersion { updated["metadata"]["resourceVersion"] = .string(rv) }
+            return (updated, warnings)
+        }
+        return (desired, warnings)
+    }
+
+    /// Fields the client cannot change through this endpoint come from the stored object.
+    func carryOver(_ t: ResourceType, from current: JSON, to desired: JSON, subresource: String?) -> JSON {
+        var d = desired
+        if subresource == "status" {
+            // Status writes change status only (and nothing else, as Kubernetes' status strategies do).
+            var s = current
+            s["status"] = desired["status"]
+            if t.kind == "Pod" { s["metadata"]["labels"] = current["metadata"]["labels"] }
+            return s
+        }
+        for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace"] {
+            d["metadata"][field] = current["metadata"][field]
+        }
+        if t.namespaced { d["metadata"]["namespace"] = current["metadata"]["namespace"] }
+        if Self.hasStatusSubresource(t) && subresource == nil { d["status"] = current["status"] }
+        if let g = current["metadata"]["generation"].int, d["spec"] != current["spec"] {
+            d["metadata"]["generation"] = .int(g + 1)
+        }
+        // Once deleting, finalizers may only be removed, never added.
+        if current["metadata"]["deletionTimestamp"].string != nil {
+            let allowed = Set(current["metadata"]["finalizers"].elements)
+            let kept = d["metadata"]["finalizers"].elements.filter { allowed.contains($0) }
+            d["metadata"]["finalizers"] = kept.isEmpty ? .null : .array(kept)
+        }
+        return d
+    }
+
+    // MARK: Delete
+
+    /// Deletes an object, or starts its graceful deletion. Returns the object (gone or with deletionTimestamp) and
+    /// whether it is gone now.
+    func delete(_ t: ResourceType, namespace: String?, name: String, options: DeleteOptions) throws -> (JSON, Bool) {
+        let k = key(t, namespace, name)
+        var gone = false
+        var removed: JSON?
+        let result: JSON?
+        do {
+            result = try store.mutate(k) { current -> Mutation in
+                guard var obj = current else { throw APIError.notFound(t, name) }
+                if let uid = options.preconditionUID, uid != obj.uid {
+                    throw APIError(code: 409, reason: "Conflict", message: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(obj.uid ?? "")")
+                }
+                if let rv = options.preconditionResourceVersion, rv != obj.resourceVersion {
+                    throw APIError(code: 409, reason: "Conflict", message: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(obj.resourceVersion ?? "")")
+                }
+                var finalizers = obj["metadata"]["finalizers"].elements.compactMap(\.string)
+                let alreadyDeleting = obj["metadata"]["deletionTimestamp"].string != nil
+                switch options.propagation {
+                case .orphan?: if !finalizers.contains("orphan") { finalizers.append("orphan") }
+                case .foreground?: if !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
+                default: break
+                }
+                if t.kind == "Namespace" && t.group.isEmpty {
+                    // The namespace lifecycle empties it first; spec.finalizers holds it until then.
+                    obj["status"]["phase"] = "Terminating"
+                }
+                let grace = podGracePeriod(t, obj, options)
+                let namespacePending = t.kind == "Namespace" && !obj["spec"]["finalizers"].elements.isEmpty
+                if finalizers.isEmpty && grace == 0 && !namespacePending {
+                    removed = obj
+                    gone = true
+                    return options.dryRun ? .keep : .delete
+                }
+                if !alreadyDeleting || grace > 0 {
+                    let deadline = Date().addingTimeInterval(TimeInterval(grace))
+                    if !alreadyDeleting { obj["metadata"]["deletionTimestamp"] = .string(Clock.timestamp(deadline)) }
+                    obj["metadata"]["deletionGracePeriodSeconds"] = .int(grace)
+                }
+                obj["metadata"]["finalizers"] = finalizers.isEmpty ? .null : .array(finalizers.map { .string($0) })
+                return options.dryRun ? .keep : .put(obj)
+            }
+        } catch let e as StoreError {
+            throw APIError.from(e, t)
+        }
+        if gone, let removed, t.kind == "Service", t.group.isEmpty, !options.dryRun {
+            allocator.releaseDifference(old: removed, new: nil)
+        }
+        return (result ?? removed ?? .null, gone)
+    }
+
+    /// Pods on a node are stopped by their node agent first: they keep a deletionTimestamp for the grace period.
+    /// Unscheduled pods, and a grace period of 0, delete at once.
+    func podGracePeriod(_ t: ResourceType, _ obj: JSON, _ options: DeleteOptions) -> Int64 {
+        guard t.kind == "Pod" && t.group.isEmpty else { return 0 }
+        guard obj["spec"]["nodeName"].string?.isEmpty == false else { return 0 }
+        let phase = obj["status"]["phase"].string
+        if phase == "Succeeded" || phase == "Failed" { return 0 }
+        let grace = options.gracePeriodSeconds ?? obj["spec"]["terminationGracePeriodSeconds"].int ?? 30
+        if let current = obj["metadata"]["deletionGracePeriodSeconds"].int, obj["metadata"]["deletionTimestamp"].string != nil {
+            return min(current, grace)
+        }
+        return max(grace, 0)
+    }
+}
+
+extension APIError {
+    func withStatus(_ s: JSON) -> APIError {
+        var e = self
+        e.status = s
+        return e
+    }
+}
+
+extension Registry.Change {
+    var isApply: Bool {
+        if case .patch(let t, _) = self { return t == "application/apply-patch+yaml" }
+        return false
+    }
+}
+
+/// Random name suffixes: Kubernetes' alphabet without vowels and look-alikes.
+enum NameSuffix {
+    static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+    static func random(_ n: Int = 5) -> String { String((0..<n).map { _ in alphabet.randomElement()! }) }
+}
+
+/// Opaque continue tokens: the sort key of the last item returned.
+enum ContinueToken {
+    static func sortKey(_ obj: JSON) -> String { "\(obj.namespace ?? "")/\(obj.name ?? "")" }
+    static func encode(_ key: String) -> String { Data(key.utf8).base64EncodedString() }
+    static func decode(_ token: String) -> String? {
+        Data(base64Encoded: token).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+extension Registry {
+    /// pods/binding: assigns a pod to a node once, and records PodScheduled, as the API server's binding REST does.
+    func bind(namespace: String, name: String, binding: JSON) throws {
+        let pods = ResourceRegistry.lookup(apiVersion: "v1", plural: "pods")!
+        guard let node = binding["target"]["name"].string, !node.isEmpty else {
+            throw APIError.invalid(pods, name, "target.name: Required value")
+        }
+        do {
+            try store.mutate(ObjectKey("pods", namespace, name)) { current in
+                guard var pod = current else { throw APIError.notFound(pods, name) }
+                if pod["metadata"]["deletionTimestamp"].string != nil {
+                    throw APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is being deleted, cannot be assigned to a host")
+                }
+                if let existing = pod["spec"]["nodeName"].string, !existing.isEmpty {
+                    throw APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is already assigned to node \"\(existing)\"")
+                }
+                pod["spec"]["nodeName"] = .string(node)
+                var conditions = pod["status"]["conditions"].elements.filter { $0["type"] != "PodScheduled" }
+                conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": nil,
+                                   "lastTransitionTime": .string(Clock.timestamp())])
+                pod["status"]["conditions"] = .array(conditions)
+                return .put(pod)
+            }
+        } catch let e as StoreError {
+            throw APIError.from(e, pods)
+        }
+    }
+}

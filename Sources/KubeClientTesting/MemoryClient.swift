@@ -1,0 +1,136 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Synchronization
+
+/// An in-memory KubeClient for unit tests of controller logic: objects, resourceVersions, selectors, patches
+/// and watches, without admission (no defaults, no validation). End-to-end tests use the real server.
+public final class MemoryClient: KubeClient, Sendable {
+    private struct State {
+        var objects: [String: [String: JSON]] = [:]   // storageName → "ns/name" → object
+        var rv: Int64 = 0
+        var watchers: [UInt64: (resource: String, namespace: String?, labels: LabelSelector?, fields: FieldSelector?, kind: String,
+                                continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation)] = [:]
+        var nextID: UInt64 = 0
+        var actions: [String] = []
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Writes recorded so far, as "create pods default/x", "patch replicasets default/y status", ...
+    public var actions: [String] { state.withLock { $0.actions } }
+    public func clearActions() { state.withLock { $0.actions.removeAll() } }
+
+    static func slot(_ r: ResourceType, _ ns: String?, _ name: String) -> String { "\(r.namespaced ? ns ?? "" : "")/\(name)" }
+
+    func notFound(_ r: ResourceType, _ name: String) -> ClientError {
+        ClientError(code: 404, reason: "NotFound", message: "\(r.qualifiedName) \"\(name)\" not found")
+    }
+
+    public func get(_ r: ResourceType, namespace: String?, name: String) async throws -> JSON {
+        guard let o = state.withLock({ $0.objects[r.storageName]?[Self.slot(r, namespace, name)] }) else { throw notFound(r, name) }
+        return o
+    }
+
+    public func list(_ r: ResourceType, namespace: String?, options: ListOptions) async throws -> (items: [JSON], resourceVersion: String) {
+        let ls = try options.labelSelector.map { try LabelSelector(parsing: $0) }
+        let fs = try options.fieldSelector.map { try FieldSelector(parsing: $0) }
+        return state.withLock { s in
+            let items = (s.objects[r.storageName] ?? [:]).sorted { $0.key < $1.key }.map(\.value).filter { o in
+                (namespace == nil || !r.namespaced || o.namespace == namespace)
+                    && (ls?.matches(o.labels) ?? true) && (fs?.matches(o, kind: r.kind) ?? true)
+            }
+            return (items, String(s.rv))
+        }
+    }
+
+    public func watch(_ r: ResourceType, namespace: String?, options: ListOptions, resourceVersion: String) async throws -> AsyncThrowingStream<WatchEvent, Error> {
+        let ls = try options.labelSelector.map { try LabelSelector(parsing: $0) }
+        let fs = try options.fieldSelector.map { try FieldSelector(parsing: $0) }
+        let (stream, c) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            s.watchers[s.nextID] = (r.storageName, r.namespaced ? namespace : nil, ls, fs, r.kind, c)
+            return s.nextID
+        }
+        c.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Stores an object as given (test setup), notifying watchers.
+    @discardableResult
+    public func seed(_ r: ResourceType, _ object: JSON) -> JSON {
+        write(r, object, verb: nil)
+    }
+
+    @discardableResult
+    private func write(_ r: ResourceType, _ object: JSON?, verb: String?, delete name: String? = nil, namespace: String? = nil) -> JSON {
+        state.withLock { s in
+            s.rv += 1
+            let ns = object?.namespace ?? namespace
+            let n = object?.name ?? name ?? ""
+            let slot = Self.slot(r, ns, n)
+            let old = s.objects[r.storageName]?[slot]
+            var result: JSON
+            let type: WatchEvent.Kind
+            if var o = object {
+                o["metadata"]["resourceVersion"] = .string(String(s.rv))
+                if o.uid == nil { o["metadata"]["uid"] = .string(UUID().uuidString.lowercased()) }
+                if o["metadata"]["creationTimestamp"].isNull { o["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z" }
+                s.objects[r.storageName, default: [:]][slot] = o
+                result = o
+                type = old == nil ? .added : .modified
+            } else {
+                s.objects[r.storageName]?.removeValue(forKey: slot)
+                result = old ?? .null
+                type = .deleted
+            }
+            if let verb { s.actions.append("\(verb) \(r.plural) \(ns.map { "\($0)/" } ?? "")\(n)") }
+            for w in s.watchers.values where w.resource == r.storageName {
+                if let wns = w.namespace, wns != (ns ?? "") { continue }
+                if let l = w.labels, !l.matches(result.labels) { continue }
+                if let f = w.fields, !f.matches(result, kind: w.kind) { continue }
+                w.continuation.yield(WatchEvent(type: type, object: result))
+            }
+            return result
+        }
+    }
+
+    public func create(_ r: ResourceType, _ object: JSON, fieldManager: String) async throws -> JSON {
+        var o = object
+        if (o.name ?? "").isEmpty, let prefix = o["metadata"]["generateName"].string {
+            o["metadata"]["name"] = .string(prefix + String(UUID().uuidString.lowercased().prefix(5)))
+        }
+        if (try? await get(r, namespace: o.namespace, name: o.name ?? "")) != nil {
+            throw ClientError(code: 409, reason: "AlreadyExists", message: "\(r.qualifiedName) \"\(o.name ?? "")\" already exists")
+        }
+        return write(r, o, verb: "create")
+    }
+
+    public func update(_ r: ResourceType, _ object: JSON, subresource: String?, fieldManager: String) async throws -> JSON {
+        let current = try await get(r, namespace: object.namespace, name: object.name ?? "")
+        if let rv = object.resourceVersion, rv != current.resourceVersion {
+            throw ClientError(code: 409, reason: "Conflict", message: "the object has been modified")
+        }
+        var next = object
+        if subresource == "status" { next = current; next["status"] = object["status"] }
+        return write(r, next, verb: subresource.map { "update-\($0)" } ?? "update")
+    }
+
+    public func patch(_ r: ResourceType, namespace: String?, name: String, type: PatchType, patch: JSON, subresource: String?, fieldManager: String) async throws -> JSON {
+        let current = try await get(r, namespace: namespace, name: name)
+        let next: JSON
+        switch type {
+        case .merge: next = current.applyingMergePatch(patch)
+        case .strategic: next = try current.applyingStrategicMergePatch(patch, kind: r.kind)
+        case .json: next = try current.applyingJSONPatch(patch)
+        }
+        return write(r, next, verb: subresource.map { "patch-\($0)" } ?? "patch")
+    }
+
+    public func delete(_ r: ResourceType, namespace: String?, name: String, options: JSON) async throws {
+        _ = try await get(r, namespace: namespace, name: name)
+        write(r, nil, verb: "delete", delete: name, namespace: namespace)
+    }
+}

@@ -1,0 +1,181 @@
+"""pytest harness: one fresh `swiftlet server` per test module, driven by the real kubectl.
+
+Environment:
+  SWIFTLET_BIN   the swiftlet executable (default <repo>/.build/debug/swiftlet)
+  KUBECTL        the kubectl to run (default `kubectl`, the version dispatcher on this machine)
+"""
+
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from e2e_lib import REPO, Api, Credentials, free_port, unique, wait_until
+
+STARTUP_TIMEOUT = 60.0
+KUBECTL_TIMEOUT = 120.0
+
+
+def swiftlet_bin():
+    return os.environ.get("SWIFTLET_BIN", str(REPO / ".build" / "debug" / "swiftlet"))
+
+
+def default_kubectl():
+    return os.environ.get("KUBECTL", "kubectl")
+
+
+class KubectlError(AssertionError):
+    pass
+
+
+class Server:
+    """A `swiftlet server --no-agent` process on a private data dir and port."""
+
+    def __init__(self, base_dir):
+        self.base_dir = Path(base_dir)
+        self.data_dir = self.base_dir / "data"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.kubeconfig = self.data_dir / "admin.kubeconfig"
+        self.log_path = self.base_dir / "server.log"
+        self.proc = None
+        self.creds = None
+        self.url = None
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def argv(self):
+        return [swiftlet_bin(), "server", "--data-dir", str(self.data_dir),
+                "--api-port", str(self.port), "--no-agent"]
+
+    def start(self):
+        binary = swiftlet_bin()
+        if not os.access(binary, os.X_OK):
+            pytest.fail(f"swiftlet binary not found or not executable: {binary} (set SWIFTLET_BIN)")
+        log = open(self.log_path, "ab")
+        log.write(f"\n===== e2e: starting {' '.join(self.argv())}\n".encode())
+        log.flush()
+        self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.base_dir)
+        log.close()
+        self._wait_ready()
+
+    def _wait_ready(self):
+        def ready():
+            if self.proc.poll() is not None:
+                raise pytest.fail.Exception(
+                    f"swiftlet server exited with {self.proc.returncode} during start-up\n{self.log()}")
+            if not self.kubeconfig.exists():
+                return False
+            r = self.kubectl("get", "--raw", "/readyz", check=False, timeout=10)
+            return r.returncode == 0 and r.stdout.strip() == "ok"
+
+        try:
+            wait_until(ready, timeout=STARTUP_TIMEOUT, interval=0.2,
+                       message=f"{self.kubeconfig} and `kubectl get --raw /readyz` = ok")
+        except AssertionError as exc:
+            pytest.fail(f"{exc}\n--- server log tail ---\n{self.log()}")
+        self.creds = Credentials(self.kubeconfig, self.base_dir / "creds")
+        self.url = self.creds.server
+
+    def kill9(self):
+        """SIGKILL, as a crash or power cut would; waits until the process is gone."""
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def restart(self):
+        """Start again on the same data dir and port (after kill9 or stop)."""
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+        self.start()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def log(self, tail_lines=80):
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no server log)"
+        return "\n".join(text.splitlines()[-tail_lines:])
+
+    # ---------------------------------------------------------------- clients
+
+    def cache_dir(self, binary):
+        # One discovery/HTTP cache per server and per kubectl binary: the dispatcher
+        # caches /version there, and different kubectl versions should not share one.
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(binary).name)
+        return str(self.base_dir / "kubectl-cache" / name)
+
+    def kubectl_argv(self, *args, kubectl_bin=None):
+        binary = kubectl_bin or default_kubectl()
+        return [binary, "--kubeconfig", str(self.kubeconfig), "--cache-dir", self.cache_dir(binary), *args]
+
+    def kubectl(self, *args, input=None, check=True, env=None, cwd=None, kubectl_bin=None,
+                timeout=KUBECTL_TIMEOUT):
+        argv = self.kubectl_argv(*args, kubectl_bin=kubectl_bin)
+        full_env = dict(os.environ)
+        full_env.pop("KUBECONFIG", None)
+        full_env.update(env or {})
+        try:
+            r = subprocess.run(argv, input=input, capture_output=True, text=True, env=full_env,
+                               cwd=cwd, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise KubectlError(f"kubectl timed out after {timeout}s: {' '.join(argv)}\n"
+                               f"stdout: {exc.stdout}\nstderr: {exc.stderr}") from None
+        if check and r.returncode != 0:
+            raise KubectlError(f"kubectl failed (exit {r.returncode}): {' '.join(argv)}\n"
+                               f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}")
+        return r
+
+    def api(self, client_cert=True):
+        return Api(self.creds, client_cert=client_cert)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("swiftlet"))
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def api(server):
+    client = server.api()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def ns(server, request):
+    """A fresh namespace for one test, deleted (without waiting) afterwards."""
+    base = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
+    name = unique(f"e2e-{base}")
+    r = server.kubectl("create", "namespace", name)
+    assert r.stdout.strip() == f"namespace/{name} created", r.stdout
+    yield name
+    if server.proc and server.proc.poll() is None:
+        server.kubectl("delete", "namespace", name, "--wait=false", check=False, timeout=30)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On failure, attach the tail of the server's log to the test report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        srv = getattr(item, "funcargs", {}).get("server")
+        if isinstance(srv, Server):
+            report.sections.append(("swiftlet server log (tail)", srv.log()))
