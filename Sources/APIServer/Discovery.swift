@@ -45,7 +45,7 @@ enum Discovery {
         var items: [JSON] = []
         for (group, version) in gvs {
             let resources = ResourceRegistry.resources(inGroup: group, version: version).map(aggregatedResource)
-            items.append(["metadata": ["name": .string(group), "creationTimestamp": nil],
+            items.append(["metadata": ["name": .string(group), "creationTimestamp": .null],
                           "versions": [["version": .string(version), "resources": .array(resources),
                                         "freshness": "Current"]]])
         }

@@ -1,4 +1,6 @@
+import ClusterPKI
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KubeAPI
 import KubeStore
@@ -85,8 +87,8 @@ struct HTTPHandler: HTTPResponder {
         case .version:
             return .object(server.versionInfo)
         case .health(let what):
+            guard method == "GET" || method == "HEAD" else { throw APIError.methodNotAllowed(method, what) }
             return .raw(Array("ok".utf8), contentType: "text/plain; charset=utf-8")
-                .onlyIf(method == "GET" || method == "HEAD", else: APIError.methodNotAllowed(method, what))
         case .metrics:
             return .raw(Array(server.metricsText().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .coreVersions:
@@ -109,7 +111,12 @@ struct HTTPHandler: HTTPResponder {
         case .openAPIV3(let path):
             guard let doc = OpenAPI.document(path: path) else { throw APIError.pageNotFound }
             return .object(doc)
-        case .openAPIV2, .unknown:
+        case .openAPIV2:
+            if (request.headers[.accept] ?? "").contains("protobuf") {
+                return .raw(OpenAPI.v2Protobuf(), contentType: OpenAPI.v2ProtobufContentType)
+            }
+            return .object(OpenAPI.v2JSON())
+        case .unknown:
             throw APIError.pageNotFound
         case .resource(let r):
             return try await ResourceHandler(server: server, request: request, context: context, target: r).handle()
@@ -152,11 +159,4 @@ struct HTTPHandler: HTTPResponder {
 
 extension HTTPField.Name {
     static let warning = HTTPField.Name("Warning")!
-}
-
-extension Reply {
-    func onlyIf(_ ok: Bool, else error: APIError) throws -> Reply {
-        guard ok else { throw error }
-        return self
-    }
 }

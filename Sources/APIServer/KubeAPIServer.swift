@@ -1,7 +1,10 @@
+import ClusterPKI
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
 import KubeAPI
+import KubeClient
 import KubeStore
 import Logging
 import NIOCore
@@ -94,4 +97,18 @@ public final class KubeAPIServer: Sendable {
 /// Container streams are served by the node agent that runs the pod; the API server hands the request over.
 protocol PodStreams: Sendable {
     func handle(_ subresource: String, pod: JSON, request: Request, context: APIRequestContext, query: Query) async throws -> Reply
+}
+
+extension KubeAPIServer {
+    /// pods/binding for in-process schedulers.
+    public var bindPod: @Sendable (String, String, String) async throws -> Void {
+        let registry = self.registry
+        return { namespace, pod, node in
+            do {
+                try registry.bind(namespace: namespace, name: pod, binding: ["target": ["kind": "Node", "name": .string(node)]])
+            } catch let e as APIError {
+                throw ClientError(status: e.statusObject)
+            }
+        }
+    }
 }

@@ -72,4 +72,18 @@ enum OpenAPI {
         let hex = String(h, radix: 16).uppercased()
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
+
+    /// OpenAPI v2, which kubectl up to 1.29 downloads (as gnostic protobuf) before `apply`. It carries no
+    /// definitions: kubectl then merges with its compiled-in types, exactly as it does with v3 here.
+    static let v2ProtobufContentType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+
+    static func v2Protobuf() -> [UInt8] {
+        func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(bytes.count)] + bytes }
+        let info = field(1, Array("Kubernetes".utf8)) + field(2, Array("v1.32.4".utf8))
+        return field(1, Array("2.0".utf8)) + field(2, info)
+    }
+
+    static func v2JSON() -> JSON {
+        ["swagger": "2.0", "info": ["title": "Kubernetes", "version": "v1.32.4"], "paths": [:], "definitions": [:]]
+    }
 }

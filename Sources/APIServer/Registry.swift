@@ -304,6 +304,7 @@ public final class Registry: Sendable {
                 // A deleting object whose last finalizer went away is removed now.
                 if desired["metadata"]["deletionTimestamp"].string != nil && desired["metadata"]["finalizers"].elements.isEmpty
                     && !(t.kind == "Pod" && desired["metadata"]["deletionGracePeriodSeconds"].int ?? 0 > 0)
+                    && !(t.kind == "Namespace" && !desired["spec"]["finalizers"].elements.isEmpty)
                 {
                     released = current
                     return options.dryRun ? .keep : .delete
@@ -371,6 +372,12 @@ public final class Registry: Sendable {
     /// Fields the client cannot change through this endpoint come from the stored object.
     func carryOver(_ t: ResourceType, from current: JSON, to desired: JSON, subresource: String?) -> JSON {
         var d = desired
+        if subresource == "finalize" {
+            // namespaces/finalize changes spec.finalizers only (the namespace controller's last step).
+            var s = current
+            s["spec"]["finalizers"] = desired["spec"]["finalizers"]
+            return s
+        }
         if subresource == "status" {
             // Status writes change status only (and nothing else, as Kubernetes' status strategies do).
             var s = current
@@ -511,7 +518,7 @@ extension Registry {
                 }
                 pod["spec"]["nodeName"] = .string(node)
                 var conditions = pod["status"]["conditions"].elements.filter { $0["type"] != "PodScheduled" }
-                conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": nil,
+                conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
                                    "lastTransitionTime": .string(Clock.timestamp())])
                 pod["status"]["conditions"] = .array(conditions)
                 return .put(pod)

@@ -205,7 +205,7 @@ struct ResourceHandler {
         switch (sub, method) {
         case ("status", "GET"):
             return .object(try registry.get(type, namespace: target.namespace, name: name))
-        case ("status", "PUT"), ("scale", "PUT"):
+        case ("status", "PUT"), ("scale", "PUT"), ("finalize", "PUT"):
             let decoded = try BodyCodec.decode(try await body(), contentType: contentType, kindHint: sub == "scale" ? "Scale" : type.kind)
             let r = try registry.update(type, namespace: target.namespace, name: name, subresource: sub,
                                         change: .replace(decoded), options: try WriteOptions(query: query))

@@ -130,7 +130,8 @@ public final class ObjectStore: Sendable {
         var loaded = State()
         do {
             try db.read { db in
-                for row in try Row.fetchCursor(db, sql: "SELECT resource, namespace, name, rv, data FROM objects") {
+                let cursor = try Row.fetchCursor(db, sql: "SELECT resource, namespace, name, rv, data FROM objects")
+                while let row = try cursor.next() {
                     let resource: String = row[0]
                     let ns: String = row[1]
                     let name: String = row[2]

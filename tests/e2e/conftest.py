@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_lib import REPO, Api, Credentials, free_port, unique, wait_until
+from e2e_lib import REPO, Api, Credentials, create_namespace, free_port, unique, wait_until
 
 STARTUP_TIMEOUT = 60.0
 KUBECTL_TIMEOUT = 120.0
@@ -163,8 +163,7 @@ def ns(server, request):
     """A fresh namespace for one test, deleted (without waiting) afterwards."""
     base = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40].strip("-")
     name = unique(f"e2e-{base}")
-    r = server.kubectl("create", "namespace", name)
-    assert r.stdout.strip() == f"namespace/{name} created", r.stdout
+    create_namespace(server, name)
     yield name
     if server.proc and server.proc.poll() is None:
         server.kubectl("delete", "namespace", name, "--wait=false", check=False, timeout=30)

@@ -51,6 +51,17 @@ def unique(prefix):
     return f"{prefix}-{secrets.token_hex(3)}"
 
 
+def create_namespace(server, name):
+    """Create a namespace from a manifest (a JSON body).
+
+    `kubectl create namespace NAME` would POST protobuf; the fixtures avoid depending on that so
+    a protobuf bug fails only the tests about it (test_get.py::test_create_namespace_command).
+    """
+    r = server.kubectl("create", "-f", "-", input=f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n")
+    assert r.stdout.strip() == f"namespace/{name} created", r.stdout
+    return name
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

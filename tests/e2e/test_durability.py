@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from e2e_lib import Api, unique, wait_until
+from e2e_lib import Api, create_namespace, unique, wait_until
 
 TOTAL = 500
 KILL_AFTER = 250          # acknowledged creates before the kill
@@ -231,9 +231,9 @@ def test_kill9_during_creates_loses_nothing_acknowledged(server, ns):
 
 def test_restart_keeps_kubectl_working(server):
     """A plain stop/start cycle: same kubeconfig, same objects, kubectl still works."""
-    ns = unique("e2e-restart")
-    server.kubectl("create", "namespace", ns)
-    server.kubectl("create", "configmap", "survivor", "-n", ns, "--from-literal=k=v")
+    ns = create_namespace(server, unique("e2e-restart"))
+    server.kubectl("create", "-n", ns, "-f", "-",
+                   input="apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: survivor\ndata:\n  k: v\n")
     server.restart()
     r = server.kubectl("get", "configmap", "survivor", "-n", ns, "-o", "jsonpath={.data.k}")
     assert r.stdout == "v"

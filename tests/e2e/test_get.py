@@ -7,7 +7,7 @@ import threading
 
 import yaml
 
-from e2e_lib import MANIFESTS, lines, parse_table, parse_tables, row_named, unique, wait_until
+from e2e_lib import MANIFESTS, create_namespace, lines, parse_table, parse_tables, row_named, unique, wait_until
 
 POD_COLUMNS = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
 POD_WIDE_COLUMNS = POD_COLUMNS + ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
@@ -149,8 +149,7 @@ def test_get_label_selectors(server, ns):
 
 
 def test_get_all_namespaces_and_show_labels(server, ns):
-    other = unique("e2e-get-other")
-    server.kubectl("create", "namespace", other)
+    other = create_namespace(server, unique("e2e-get-other"))
     try:
         create_pods(server, ns, {"p-one": {"app": "one"}})
         create_pods(server, other, {"p-two": {"app": "two"}})
@@ -261,6 +260,19 @@ def test_get_namespaces_shows_the_builtin_ones(server):
         assert row_named(rows, name)["STATUS"] == "Active"
     r = server.kubectl("get", "namespace", "default", "-o", "jsonpath={.status.phase}")
     assert r.stdout == "Active"
+
+
+def test_create_namespace_command(server):
+    """`kubectl create namespace` POSTs a protobuf Namespace (typed client), like create secret."""
+    name = unique("e2e-created-ns")
+    r = server.kubectl("create", "namespace", name)
+    assert r.stdout.strip() == f"namespace/{name} created"
+    row = row_named(parse_table(server.kubectl("get", "ns", name).stdout)[1], name)
+    assert row["STATUS"] == "Active"
+    r = server.kubectl("create", "namespace", name, check=False)
+    assert r.returncode == 1 and f'namespaces "{name}" already exists' in r.stderr, r
+    r = server.kubectl("delete", "namespace", name, "--wait=false")
+    assert r.stdout.strip().startswith(f'namespace "{name}" deleted'), r.stdout
 
 
 def test_get_svc_kubernetes(server):

@@ -210,6 +210,10 @@ extension Admission {
             }
             let lastSlash = name.lastIndex(of: "/")
             let tail = lastSlash.map { name[name.index(after: $0)...] } ?? name
+            // A reference Docker's parser rejects (upper case in the repository path) has no tag.
+            let path = name.split(separator: "/").dropFirst(name.contains("/") ? 1 : 0).dropLast().joined()
+            let tailName = tail.split(separator: ":").first.map(String.init) ?? ""
+            if (path + tailName).contains(where: { $0.isUppercase }) { return "" }
             if let colon = tail.lastIndex(of: ":") {
                 return String(tail[tail.index(after: colon)...])
             }

@@ -69,39 +69,40 @@ public struct FieldError: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-// Constructors named after Kubernetes' field.Required, field.Invalid and friends.
+// Constructors named after Kubernetes' field.Required, field.Invalid and friends (public so the
+// server can report its own problems, e.g. a NodePort outside the range, the same way).
 extension FieldError {
-    static func required(_ field: String, _ detail: String = "") -> FieldError {
+    public static func required(_ field: String, _ detail: String = "") -> FieldError {
         FieldError(type: .required, field: field, badValue: "", detail: detail)
     }
 
-    static func invalid(_ field: String, _ value: JSON?, _ detail: String, goValue: String? = nil) -> FieldError {
+    public static func invalid(_ field: String, _ value: JSON?, _ detail: String, goValue: String? = nil) -> FieldError {
         FieldError(type: .invalid, field: field, badValue: value, detail: detail, goValue: goValue)
     }
 
-    static func notSupported(_ field: String, _ value: JSON?, _ supported: [String], goValue: String? = nil) -> FieldError {
+    public static func notSupported(_ field: String, _ value: JSON?, _ supported: [String], goValue: String? = nil) -> FieldError {
         let detail = supported.isEmpty ? "" : "supported values: " + supported.map(Admission.GoSyntax.quote).joined(separator: ", ")
         return FieldError(type: .notSupported, field: field, badValue: value, detail: detail, goValue: goValue)
     }
 
-    static func duplicate(_ field: String, _ value: JSON?, goValue: String? = nil) -> FieldError {
+    public static func duplicate(_ field: String, _ value: JSON?, goValue: String? = nil) -> FieldError {
         FieldError(type: .duplicate, field: field, badValue: value, goValue: goValue)
     }
 
-    static func notFound(_ field: String, _ value: JSON?) -> FieldError {
+    public static func notFound(_ field: String, _ value: JSON?) -> FieldError {
         FieldError(type: .notFound, field: field, badValue: value)
     }
 
-    static func forbidden(_ field: String, _ detail: String) -> FieldError {
+    public static func forbidden(_ field: String, _ detail: String) -> FieldError {
         FieldError(type: .forbidden, field: field, badValue: "", detail: detail)
     }
 
-    static func tooLong(_ field: String, maxBytes: Int) -> FieldError {
+    public static func tooLong(_ field: String, maxBytes: Int) -> FieldError {
         FieldError(type: .tooLong, field: field, badValue: "",
                    detail: "may not be more than \(maxBytes) \(maxBytes == 1 ? "byte" : "bytes")")
     }
 
-    static func tooMany(_ field: String, actual: Int, max: Int) -> FieldError {
+    public static func tooMany(_ field: String, actual: Int, max: Int) -> FieldError {
         FieldError(type: .tooMany, field: field, badValue: .int(Int64(actual)), detail: "must have at most \(max) items")
     }
 }

@@ -61,6 +61,15 @@ extension Admission {
         }
     }
 
+    /// Call on writes to a `/status` subresource: only `status` changes; spec and metadata
+    /// (apart from the resourceVersion precondition the client sent) stay as stored.
+    public static func prepareForStatusUpdate(kind: String, object: inout JSON, old: JSON) {
+        var merged = old
+        merged["status"] = object["status"]
+        if let rv = object["metadata"]["resourceVersion"].string { merged["metadata"]["resourceVersion"] = .string(rv) }
+        object = merged
+    }
+
     /// Service updates that omit clusterIP(s), nodePorts or healthCheckNodePort keep the
     /// allocated ones (clients such as `kubectl replace` send manifests without them).
     static func patchAllocatedServiceValues(_ service: inout JSON, old: JSON) {

@@ -29,7 +29,7 @@ extension Admission {
             return validateEndpointSlice(object, old: old)
         case "Event", "events.k8s.io/Event":
             let meta = old.map { validateObjectMetaUpdate(object["metadata"], old: $0["metadata"]) } ?? []
-            return meta + validateEvent(object, eventsGroup: kind != "Event")
+            return orGenericMeta(meta + validateEvent(object, eventsGroup: kind != "Event"), object, create: old == nil)
         case "Lease":
             let meta = old.map { validateObjectMetaUpdate(object["metadata"], old: $0["metadata"]) } ?? []
             return meta + validateLease(object)
@@ -44,10 +44,18 @@ extension Admission {
         case "Scale":
             return validateScale(object)
         case "Binding":
-            return validateBinding(object)
+            return orGenericMeta(validateBinding(object), object, create: true)
         default:
             return []
         }
+    }
+
+    /// After a kind's own checks pass, the API server's generic store checks the metadata of
+    /// every created object once more, with only URL-path rules for the name; that matters
+    /// for kinds whose own validation skips metadata (core Events, Bindings).
+    static func orGenericMeta(_ errors: [FieldError], _ object: JSON, create: Bool) -> [FieldError] {
+        guard errors.isEmpty, create else { return errors }
+        return validateObjectMeta(object["metadata"], namespaced: true, nameRule: .pathSegment)
     }
 
     /// The 422 `Status` body Kubernetes returns for validation errors:

@@ -38,7 +38,7 @@ extension Admission {
         guard case .object = selector else { return [.required("spec.selector")] }
         var errs = validateLabelSelector(selector, path: "spec.selector")
         if selectorIsEmpty(selector) {
-            errs.append(.invalid("spec.selector", nil, "empty selector is invalid for deployment", goValue: "&" + GoSyntax.labelSelector(selector)))
+            errs.append(.invalid("spec.selector", nil, "empty selector is invalid for deployment", goValue: GoSyntax.labelSelector(selector)))
         }
         return errs
     }

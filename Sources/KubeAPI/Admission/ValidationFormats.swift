@@ -177,6 +177,8 @@ extension Admission {
         /// Object-name rules; `prefix` is true for generateName, where a trailing '-' is allowed.
         enum NameRule: Sendable {
             case dns1123Subdomain, dns1123Label, dns1035Label
+            /// Any name usable in a URL path (what the generic store checks for every kind).
+            case pathSegment
 
             func check(_ name: String, prefix: Bool) -> [String] {
                 let value = prefix ? Formats.maskTrailingDash(name) : name
@@ -184,8 +186,14 @@ extension Admission {
                 case .dns1123Subdomain: return Formats.dns1123Subdomain(value)
                 case .dns1123Label: return Formats.dns1123Label(value)
                 case .dns1035Label: return Formats.dns1035Label(value)
+                case .pathSegment: return Formats.pathSegment(name, prefix: prefix)
                 }
             }
+        }
+
+        static func pathSegment(_ name: String, prefix: Bool) -> [String] {
+            if !prefix, name == "." || name == ".." { return ["may not be '\(name)'"] }
+            return ["/", "%"].filter { name.contains($0) }.map { "may not contain '\($0)'" }
         }
 
         /// Kubernetes replaces a trailing "-" of a generateName prefix before checking it

@@ -41,6 +41,21 @@ extension Admission {
         errs += validateAnnotations(meta["annotations"], path: path + ".annotations")
         errs += validateOwnerReferences(meta["ownerReferences"], path: path + ".ownerReferences")
         errs += validateFinalizers(meta["finalizers"], path: path + ".finalizers")
+        errs += validateKubeFinalizers(meta["finalizers"], path: path + ".finalizers")
+        return errs
+    }
+
+    /// The API's own extra finalizer rule, reported per index: an unqualified finalizer must be
+    /// one of the standard ones.
+    static func validateKubeFinalizers(_ finalizers: JSON, path: String) -> [FieldError] {
+        var errs: [FieldError] = []
+        for (i, f) in finalizers.elements.enumerated() {
+            let name = f.string ?? ""
+            for msg in Formats.qualifiedName(name) { errs.append(.invalid(path + "[\(i)]", .string(name), msg)) }
+            if !name.contains("/") && !standardFinalizers.contains(name) {
+                errs.append(.invalid(path + "[\(i)]", .string(name), "name is neither a standard finalizer name nor is it fully qualified"))
+            }
+        }
         return errs
     }
 
@@ -59,6 +74,7 @@ extension Admission {
         errs += validateLabels(meta["labels"], path: path + ".labels")
         errs += validateAnnotations(meta["annotations"], path: path + ".annotations")
         errs += validateOwnerReferences(meta["ownerReferences"], path: path + ".ownerReferences")
+        errs += validateKubeFinalizers(meta["finalizers"], path: path + ".finalizers")
         if !old["deletionTimestamp"].isNull {
             // An object being deleted may lose finalizers but not gain them.
             let oldSet = Set(old["finalizers"].elements.compactMap(\.string))

@@ -29,6 +29,17 @@ extension Admission {
             }
         }
         errs += validateInitContainers(spec["initContainers"].elements, regular: containers, volumes: volumeNames, path: path + ".initContainers")
+        if spec["hostNetwork"].bool == true {
+            // On the host network a container port is its host port (templates may leave it 0).
+            for (i, c) in containers.enumerated() {
+                for (j, port) in c["ports"].elements.enumerated() {
+                    let host = port["hostPort"].int ?? 0, container = port["containerPort"].int ?? 0
+                    if (!isTemplate || host != 0) && host != container {
+                        errs.append(.invalid(path + ".containers[\(i)].ports[\(j)].hostPort", .int(host), "must match `containerPort` when `hostNetwork` is true"))
+                    }
+                }
+            }
+        }
         errs += validateRestartPolicy(spec["restartPolicy"], path: path + ".restartPolicy")
         errs += validateDNSPolicy(spec, path: path)
         errs += validateLabels(spec["nodeSelector"], path: path + ".nodeSelector")
@@ -215,12 +226,12 @@ extension Admission {
             let base = String(fieldPath[..<open])
             let subscriptStart = fieldPath.index(open, offsetBy: 2, limitedBy: fieldPath.endIndex) ?? fieldPath.endIndex
             let subscriptEnd = fieldPath.index(fieldPath.endIndex, offsetBy: -2)
-            let subscript = subscriptStart <= subscriptEnd ? String(fieldPath[subscriptStart..<subscriptEnd]) : ""
+            let selected = subscriptStart <= subscriptEnd ? String(fieldPath[subscriptStart..<subscriptEnd]) : ""
             switch base {
             case "metadata.annotations":
-                return Formats.qualifiedName(subscript.lowercased()).map { .invalid(path, .string(subscript.lowercased()), $0) }
+                return Formats.qualifiedName(selected.lowercased()).map { .invalid(path, .string(selected.lowercased()), $0) }
             case "metadata.labels":
-                return Formats.qualifiedName(subscript).map { .invalid(path, .string(subscript), $0) }
+                return Formats.qualifiedName(selected).map { .invalid(path, .string(selected), $0) }
             default:
                 return [.invalid(path, .string(base), "does not support subscript")]
             }
@@ -272,7 +283,8 @@ extension Admission {
 
     static func validateLocalNonReservedPath(_ target: String, path: String) -> [FieldError] {
         var errs = validateLocalDescendingPath(target, path: path)
-        if target.hasPrefix("..") { errs.append(.invalid(path, .string(target), "must not start with '..'")) }
+        // "../x" is already reported as containing '..'.
+        if target.hasPrefix("..") && !target.hasPrefix("../") { errs.append(.invalid(path, .string(target), "must not start with '..'")) }
         return errs
     }
 
@@ -350,6 +362,12 @@ extension Admission {
 
     static let standardContainerResources: Set<String> = ["cpu", "memory", "ephemeral-storage"]
 
+    /// Native resources (no domain, or a kubernetes.io one) other than huge pages may have
+    /// requests below their limits; extended resources may not.
+    static func overcommitAllowed(_ name: String) -> Bool {
+        (!name.contains("/") || name.contains("kubernetes.io/")) && !name.hasPrefix("hugepages-")
+    }
+
     static func validateResources(_ resources: JSON, path: String) -> [FieldError] {
         var errs: [FieldError] = []
         let limits = resources["limits"].members, requests = resources["requests"].members
@@ -378,7 +396,7 @@ extension Admission {
             if let v, v < 0 { errs.append(.invalid(p, .string(text), isNegative)) }
             if let limit = limits[name] {
                 let (limitText, lv) = value(limit)
-                let overcommitAllowed = standardContainerResources.contains(name)
+                let overcommitAllowed = overcommitAllowed(name)
                 if let v, let lv {
                     if !overcommitAllowed && v != lv {
                         errs.append(.invalid(path + ".requests", .string(text), "must be equal to \(name) limit of \(limitText)"))
@@ -386,7 +404,7 @@ extension Admission {
                         errs.append(.invalid(path + ".requests", .string(text), "must be less than or equal to \(name) limit of \(limitText)"))
                     }
                 }
-            } else if !standardContainerResources.contains(name) {
+            } else if !overcommitAllowed(name) {
                 errs.append(.required(path + ".limits", "Limit must be set for non overcommitable resources"))
             }
         }

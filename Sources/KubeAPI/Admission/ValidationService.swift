@@ -10,7 +10,7 @@ extension Admission {
         let type = spec["type"].string ?? ""
         let clusterIP = spec["clusterIP"].string ?? ""
         let clusterIPs = spec["clusterIPs"].elements.compactMap(\.string)
-        let headless = clusterIP == "None"
+        let headless = clusterIPs == ["None"]
         let ports = spec["ports"].elements
 
         if ports.isEmpty && !headless && type != "ExternalName" {
@@ -18,14 +18,10 @@ extension Admission {
         }
         switch type {
         case "LoadBalancer", "NodePort":
-            for (i, port) in ports.enumerated() where type == "LoadBalancer" && port["port"].int == 10250 {
-                errs.append(.invalid("spec.ports[\(i)]", .int(10250), "may not expose port 10250 externally since it is used by kubelet"))
-            }
             if headless {
-                errs.append(.invalid("spec.clusterIPs[0]", .string(clusterIPs.first ?? "None"), "may not be set to 'None' for \(type) services"))
+                errs.append(.invalid("spec.clusterIPs[0]", "None", "may not be set to 'None' for \(type) services"))
             }
         case "ExternalName":
-            if !clusterIP.isEmpty { errs.append(.forbidden("spec.clusterIP", "may not be set for ExternalName services")) }
             if !clusterIPs.isEmpty { errs.append(.forbidden("spec.clusterIPs", "may not be set for ExternalName services")) }
             if !spec["ipFamilies"].elements.isEmpty { errs.append(.forbidden("spec.ipFamilies", "may not be set for ExternalName services")) }
             if !spec["ipFamilyPolicy"].isNull { errs.append(.forbidden("spec.ipFamilyPolicy", "may not be set for ExternalName services")) }
@@ -63,9 +59,17 @@ extension Admission {
             errs.append(.notSupported("spec.sessionAffinity", .string(other), ["ClientIP", "None"]))
         }
 
+        if type != "ExternalName" {
+            errs += validateClusterIPFields(spec, clusterIP: clusterIP, clusterIPs: clusterIPs)
+        }
+
         for (i, ip) in spec["externalIPs"].elements.enumerated() {
             let s = ip.string ?? ""
-            if !Formats.isIP(s) { errs.append(.invalid("spec.externalIPs[\(i)]", .string(s), Formats.invalidIPMessage)) }
+            if !Formats.isIP(s) {
+                errs.append(.invalid("spec.externalIPs[\(i)]", .string(s), Formats.invalidIPMessage))
+            } else {
+                errs += validateNonSpecialIP(s, path: "spec.externalIPs[\(i)]")
+            }
         }
 
         if type.isEmpty {
@@ -98,16 +102,40 @@ extension Admission {
             seen.insert(key)
         }
 
-        errs += validateExternalTrafficPolicy(spec, type: type)
-        if type != "ExternalName" {
-            if spec["internalTrafficPolicy"].isNull {
-                errs.append(.required("spec.internalTrafficPolicy"))
-            } else if let policy = spec["internalTrafficPolicy"].string, policy != "Cluster", policy != "Local" {
-                errs.append(.notSupported("spec.internalTrafficPolicy", .string(policy), ["Cluster", "Local"]))
+        let sourceRanges = spec["loadBalancerSourceRanges"].elements
+        if !sourceRanges.isEmpty {
+            let p = "spec.LoadBalancerSourceRanges"  // sic: Kubernetes capitalizes this path
+            if type != "LoadBalancer" { errs.append(.forbidden(p, "may only be used when `type` is 'LoadBalancer'")) }
+            for (i, r) in sourceRanges.enumerated() {
+                let value = (r.string ?? "").trimmingSpaces()
+                if !isCIDR(value) {
+                    errs.append(.invalid(p + "[\(i)]", .string(value), "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"))
+                }
             }
-            errs += validateClusterIPFields(spec, clusterIP: clusterIP, clusterIPs: clusterIPs)
+        }
+        if !spec["allocateLoadBalancerNodePorts"].isNull && type != "LoadBalancer" {
+            errs.append(.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"))
+        }
+        if type == "LoadBalancer" && spec["allocateLoadBalancerNodePorts"].isNull {
+            errs.append(.required("allocateLoadBalancerNodePorts"))  // sic: no "spec." in Kubernetes' path
+        }
+        errs += validateExternalTrafficPolicy(spec, type: type)
+        if spec["internalTrafficPolicy"].isNull {
+            if ["NodePort", "LoadBalancer", "ClusterIP"].contains(type) { errs.append(.required("spec.internalTrafficPolicy")) }
+        } else if let policy = spec["internalTrafficPolicy"].string, policy != "Cluster", policy != "Local" {
+            errs.append(.notSupported("spec.internalTrafficPolicy", .string(policy), ["Cluster", "Local"]))
+        }
+        if let distribution = spec["trafficDistribution"].string, distribution != "PreferClose" {
+            errs.append(.notSupported("spec.trafficDistribution", .string(distribution), ["PreferClose"]))
         }
         return errs
+    }
+
+    static func isCIDR(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]) else { return false }
+        if Formats.parseIPv4(String(parts[0])) != nil { return (0...32).contains(bits) }
+        return Formats.isIPv6(String(parts[0])) && (0...128).contains(bits)
     }
 
     static func validateServicePort(_ port: JSON, requireName: Bool, names: inout Set<String>, path: String) -> [FieldError] {
@@ -123,6 +151,9 @@ extension Admission {
         for msg in Formats.portNumber(number) { errs.append(.invalid(path + ".port", .int(number), msg)) }
         errs += validateProtocol(port["protocol"], path: path + ".protocol")
         errs += validatePortNumOrName(port["targetPort"], path: path + ".targetPort")
+        if let appProtocol = port["appProtocol"].string {
+            for msg in Formats.qualifiedName(appProtocol) { errs.append(.invalid(path + ".appProtocol", .string(appProtocol), msg)) }
+        }
         return errs
     }
 
@@ -141,8 +172,15 @@ extension Admission {
             errs.append(.notSupported("spec.externalTrafficPolicy", .string(policy), ["Cluster", "Local"]))
         }
         let needsHealthCheck = type == "LoadBalancer" && policy == "Local"
-        if !needsHealthCheck, let hc = spec["healthCheckNodePort"].int, hc != 0 {
-            errs.append(.invalid("spec.healthCheckNodePort", .int(hc), "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+        let hc = spec["healthCheckNodePort"].int ?? 0
+        if !needsHealthCheck {
+            if hc != 0 {
+                errs.append(.invalid("spec.healthCheckNodePort", .int(hc), "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+            }
+        } else if hc == 0 {
+            errs.append(.required("spec.healthCheckNodePort"))  // the server's allocator fills it first
+        } else {
+            for msg in Formats.portNumber(hc) { errs.append(.invalid("spec.healthCheckNodePort", .int(hc), msg)) }
         }
         return errs
     }
@@ -182,22 +220,74 @@ extension Admission {
         if clusterIPs.count > 2 {
             errs.append(.invalid("spec.clusterIPs", ipsValue, "may only hold up to 2 values", goValue: ipsGo))
         }
+        let invalid = clusterIPs.enumerated().contains { i, ip in i == 0 && ip == "None" ? clusterIPs.count > 1 : !Formats.isIP(ip) }
+        if invalid { return errs }
+        if clusterIPs.count > 1 {
+            let v4 = clusterIPs.filter { Formats.parseIPv4($0) != nil }.count
+            if v4 != 1 || clusterIPs.count != 2 {
+                errs.append(.invalid("spec.clusterIPs", ipsValue, "may specify no more than one IP for each IP family", goValue: ipsGo))
+            }
+        }
+        let familyList = spec["ipFamilies"].elements.compactMap(\.string)
+        if clusterIPs != ["None"] {
+            for (i, ip) in clusterIPs.enumerated() where i < familyList.count {
+                let isV6 = Formats.parseIPv4(ip) == nil
+                if familyList[i] == "IPv4" && isV6 {
+                    errs.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "expected an IPv4 value as indicated by `ipFamilies[\(i)]`"))
+                }
+                if familyList[i] == "IPv6" && !isV6 {
+                    errs.append(.invalid("spec.clusterIPs[\(i)]", .string(ip), "expected an IPv6 value as indicated by `ipFamilies[\(i)]`"))
+                }
+            }
+        }
         return errs
     }
 
     static func validateServiceUpdate(_ service: JSON, old: JSON) -> [FieldError] {
         var errs = validateObjectMetaUpdate(service["metadata"], old: old["metadata"])
-        let newType = service["spec"]["type"].string ?? "", oldType = old["spec"]["type"].string ?? ""
-        // The cluster IP may not change, except when the Service becomes or stops being ExternalName.
-        if newType != "ExternalName" && oldType != "ExternalName" {
-            let newIPs = service["spec"]["clusterIPs"].elements.compactMap(\.string)
-            let oldIPs = old["spec"]["clusterIPs"].elements.compactMap(\.string)
-            let bothHeadless = newIPs.first == "None" && oldIPs.first == "None"
-            if !bothHeadless, let oldFirst = oldIPs.first, newIPs.first != oldFirst {
-                errs.append(.invalid("spec.clusterIPs[0]", .array(newIPs.map(JSON.string)), "may not change once set",
-                                     goValue: GoSyntax.stringSlice(newIPs)))
-            }
+        errs += validateClusterIPsUnchanged(service["spec"], old: old["spec"])
+        if service["spec"]["type"].string == "LoadBalancer", old["spec"]["type"].string == "LoadBalancer",
+           service["spec"]["externalTrafficPolicy"].string == "Local", old["spec"]["externalTrafficPolicy"].string == "Local",
+           service["spec"]["healthCheckNodePort"] != old["spec"]["healthCheckNodePort"] {
+            errs.append(.forbidden("spec.healthCheckNodePort", "field is immutable"))
         }
         return errs + validateService(service)
+    }
+
+    /// Allocated cluster IPs may not change, except to or from ExternalName, or by adding or
+    /// releasing the secondary (dual-stack) address.
+    static func validateClusterIPsUnchanged(_ spec: JSON, old: JSON) -> [FieldError] {
+        if spec["type"].string == "ExternalName" || old["type"].string == "ExternalName" { return [] }
+        let newIPs = spec["clusterIPs"].elements.compactMap(\.string)
+        let oldIPs = old["clusterIPs"].elements.compactMap(\.string)
+        if newIPs == ["None"] && oldIPs == ["None"] { return [] }
+        let value = JSON.array(newIPs.map(JSON.string)), go = GoSyntax.stringSlice(newIPs)
+        var errs: [FieldError] = []
+        if oldIPs.count == newIPs.count {
+            for (i, ip) in oldIPs.enumerated() where ip != newIPs[i] {
+                errs.append(.invalid("spec.clusterIPs[\(i)]", value, "may not change once set", goValue: go))
+            }
+        } else if oldIPs.count > newIPs.count {
+            if newIPs.isEmpty {
+                errs.append(.invalid("spec.clusterIPs[0]", value, "primary clusterIP can not be unset", goValue: go))
+            } else if newIPs[0] != oldIPs[0] {
+                errs.append(.invalid("spec.clusterIPs[0]", value, "may not change once set", goValue: go))
+            }
+            if newIPs.count == 1 && spec["ipFamilyPolicy"].string != "SingleStack" {
+                errs.append(.invalid("spec.ipFamilyPolicy", spec["ipFamilyPolicy"], "must be set to 'SingleStack' when releasing the secondary clusterIP"))
+            }
+        } else if let first = oldIPs.first, newIPs[0] != first {
+            errs.append(.invalid("spec.clusterIPs[0]", value, "may not change once set", goValue: go))
+        }
+        return errs
+    }
+}
+
+private extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
     }
 }

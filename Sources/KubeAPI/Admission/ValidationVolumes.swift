@@ -29,16 +29,18 @@ extension Admission {
         // Kubernetes checks the sources in its struct order; the first one counts.
         let order = [
             "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk", "awsElasticBlockStore", "secret", "nfs", "iscsi",
-            "glusterfs", "flexVolume", "persistentVolumeClaim", "rbd", "quobyte", "cinder", "cephfs", "flocker",
-            "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume", "azureDisk", "photonPersistentDisk",
-            "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image",
+            "glusterfs", "flocker", "persistentVolumeClaim", "rbd", "cinder", "cephfs", "quobyte", "downwardAPI",
+            "fc", "flexVolume", "configMap", "azureFile", "vsphereVolume", "photonPersistentDisk", "portworxVolume",
+            "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
         ]
+        // Two of Kubernetes' "more than 1 volume type" paths are spelled differently.
+        let forbiddenName = ["cephfs": "cephFS", "downwardAPI": "downwarAPI"]
         var count = 0
         for source in order {
             let s = v[source]
             guard case .object = s else { continue }
             if count > 0 {
-                errs.append(.forbidden(path + "." + source, "may not specify more than 1 volume type"))
+                errs.append(.forbidden(path + "." + (forbiddenName[source] ?? source), "may not specify more than 1 volume type"))
                 continue
             }
             count += 1
@@ -60,7 +62,11 @@ extension Admission {
             errs += validateMode(s["defaultMode"], path: path + ".defaultMode")
             errs += validateKeyToPaths(s["items"], path: path + ".items")
         case "hostPath":
-            if (s["path"].string ?? "").isEmpty { errs.append(.required(path + ".path")) }
+            let hostPath = s["path"].string ?? ""
+            if hostPath.isEmpty { return [.required(path + ".path")] }
+            if hostPath.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
+                errs.append(.invalid(path + ".path", .string(hostPath), "must not contain '..'"))
+            }
             if let type = s["type"].string, !hostPathTypes.contains(type) {
                 errs.append(.notSupported(path + ".type", .string(type), hostPathTypes))
             }
@@ -120,16 +126,23 @@ extension Admission {
             let hasField = !item["fieldRef"].isNull, hasResource = !item["resourceFieldRef"].isNull
             if hasField {
                 errs += validateFieldRef(item["fieldRef"], allowed: volumeFieldPaths, path: path + ".fieldRef")
-            }
-            if hasField && hasResource {
-                errs.append(.invalid(path, .string("resource"), "fieldRef and resourceFieldRef can not be specified simultaneously"))
+                if hasResource {
+                    errs.append(.invalid(path, .string("resource"), "fieldRef and resourceFieldRef can not be specified simultaneously"))
+                }
+            } else if hasResource {
+                if (item["resourceFieldRef"]["resource"].string ?? "").isEmpty { errs.append(.required(path + ".resourceFieldRef.resource")) }
+            } else {
+                errs.append(.required(path, "one of fieldRef and resourceFieldRef is required"))
             }
         }
         return errs
     }
 
+    /// Projected sources; note Kubernetes reports a token's `path` at the projected volume's
+    /// own path (`...projected.path`), not under the source.
     static func validateProjections(_ sources: JSON, path: String) -> [FieldError] {
         var errs: [FieldError] = []
+        let volumePath = String(path.dropLast(".sources".count))
         for (i, source) in sources.elements.enumerated() {
             let p = path + "[\(i)]"
             var count = 0
@@ -137,10 +150,6 @@ extension Admission {
                 let s = source[kind]
                 guard case .object = s else { continue }
                 count += 1
-                if count > 1 {
-                    errs.append(.forbidden(p + "." + kind, "may not specify more than 1 volume type per source"))
-                    continue
-                }
                 switch kind {
                 case "secret", "configMap":
                     if (s["name"].string ?? "").isEmpty { errs.append(.required(p + "." + kind + ".name")) }
@@ -149,19 +158,24 @@ extension Admission {
                     errs += validateDownwardAPIItems(s["items"], path: p + ".downwardAPI")
                 case "serviceAccountToken":
                     let tp = p + ".serviceAccountToken"
-                    if let seconds = s["expirationSeconds"].int {
-                        if seconds < 600 {
-                            errs.append(.invalid(tp + ".expirationSeconds", .int(seconds), "may not specify a duration less than 10 minutes"))
-                        } else if seconds > 1 << 32 {
-                            errs.append(.invalid(tp + ".expirationSeconds", .int(seconds), "may not specify a duration larger than 2^32 seconds"))
-                        }
+                    let seconds = s["expirationSeconds"].int ?? 0
+                    if seconds < 600 {
+                        errs.append(.invalid(tp + ".expirationSeconds", .int(seconds), "may not specify a duration less than 10 minutes"))
                     }
-                    if (s["path"].string ?? "").isEmpty { errs.append(.required(tp + ".path")) }
+                    if seconds > 1 << 32 {
+                        errs.append(.invalid(tp + ".expirationSeconds", .int(seconds), "may not specify a duration larger than 2^32 seconds"))
+                    }
+                    let tokenPath = s["path"].string ?? ""
+                    if tokenPath.isEmpty {
+                        errs.append(.required(volumePath + ".path"))
+                    } else {
+                        errs += validateLocalNonReservedPath(tokenPath, path: volumePath + ".path")
+                    }
                 default:
                     break
                 }
             }
-            if count == 0 { errs.append(.required(p, "must specify exactly 1 volume type")) }
+            if count > 1 { errs.append(.forbidden(p, "may not specify more than 1 volume type per source")) }
         }
         return errs
     }

@@ -1,6 +1,6 @@
 /// Writes `JSON` byte-for-byte as Go's encoding/json does (the apiserver's response encoder), so
-/// resourceVersion-independent comparisons, last-applied annotations and client caches see the
-/// same bytes a real apiserver would produce.
+/// clients, last-applied annotations and anything that compares bytes see what a real apiserver
+/// would produce.
 enum JSONSerializer {
     static func write(_ value: JSON, into out: inout [UInt8], sortedKeys: Bool) {
         switch value {
@@ -21,19 +21,9 @@ enum JSONSerializer {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             if sortedKeys && members.count > 1 {
-                // Go sorts map keys by their bytes; Swift's `<` on String uses Unicode
-                // canonical order, which can differ for non-ASCII keys.
-                var order = Array(members.indices)
-                order.sort { utf8Less(members[$0].key, members[$1].key) }
-                var first = true
-                for index in order {
-                    if !first { out.append(UInt8(ascii: ",")) }
-                    first = false
-                    let (key, value) = members[index]
-                    appendString(key, to: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(value, into: &out, sortedKeys: sortedKeys)
-                }
+                // Go writes map keys sorted by their bytes.
+                let sorted = members.sorted { utf8Less($0.key, $1.key) }
+                writeMembers(sorted, into: &out, sortedKeys: sortedKeys)
             } else {
                 writeMembers(members, into: &out, sortedKeys: sortedKeys)
             }

@@ -2,9 +2,11 @@ import Foundation
 
 /// Kubernetes' protobuf request bodies (`Content-Type: application/vnd.kubernetes.protobuf`).
 ///
-/// kubectl sends `create secret` and `create configmap` this way and has no JSON fallback, so
-/// the server decodes these two kinds and handles them like the equivalent JSON request from
-/// then on. The body is the 4-byte magic `k8s\0` followed by a runtime.Unknown:
+/// Every `kubectl create <subcommand>` (secret, configmap, namespace, serviceaccount, service,
+/// deployment, job, cronjob, role, clusterrole, rolebinding, clusterrolebinding, quota,
+/// priorityclass, poddisruptionbudget, ingress, token) posts its object this way and has no JSON
+/// fallback, so the server decodes those kinds and handles them like the equivalent JSON request
+/// from then on. The body is the 4-byte magic `k8s\0` followed by a runtime.Unknown:
 /// {1 typeMeta {1 apiVersion, 2 kind}, 2 raw (the object's own protobuf), 3 contentEncoding,
 /// 4 contentType}.
 public enum KubeProtobuf {
@@ -39,10 +41,18 @@ public enum KubeProtobuf {
         case ("v1", "Secret"): return try ProtobufCoreObjects.decodeSecret(envelope.raw)
         case ("v1", "ConfigMap"): return try ProtobufCoreObjects.decodeConfigMap(envelope.raw)
         default:
-            let what = envelope.kind.isEmpty ? "an object without a kind" : "\(envelope.apiVersion), Kind=\(envelope.kind)"
-            throw ProtobufDecodeError(
-                .unsupportedKind,
-                "protobuf is only accepted for Secret and ConfigMap (v1), not \(what); send it as application/json")
+            guard let schema = ProtobufSchemas.topLevelKinds[envelope.apiVersion]?[envelope.kind] else {
+                let what = envelope.kind.isEmpty ? "an object without a kind" : "\(envelope.apiVersion), Kind=\(envelope.kind)"
+                throw ProtobufDecodeError(
+                    .unsupportedKind,
+                    "protobuf is only accepted for the kinds kubectl create sends, not \(what); send it as application/json")
+            }
+            var object = try ProtobufSchemaDecoder.decode(envelope.raw, schema)
+            object["apiVersion"] = .string(envelope.apiVersion)
+            object["kind"] = .string(envelope.kind)
+            // As for Secret and ConfigMap: a body without metadata still gets an (empty) object.
+            if object["metadata"] == nil { object["metadata"] = .emptyObject }
+            return .object(object)
         }
     }
 

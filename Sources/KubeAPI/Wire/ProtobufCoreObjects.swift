@@ -1,6 +1,8 @@
-/// Decoding of the `raw` bytes of the two core/v1 kinds kubectl sends as protobuf
-/// (`kubectl create secret …` and `kubectl create configmap …`), into the JSON those objects
-/// would have had in a JSON request (Go `omitempty` rules; bytes as standard base64).
+/// Decoding of the `raw` bytes of Secret and ConfigMap (`kubectl create secret …` and
+/// `kubectl create configmap …`), into the JSON those objects would have had in a JSON request
+/// (Go `omitempty` rules; bytes as standard base64). These two predate the schema-driven decoder
+/// (`ProtobufSchemaDecoder`) that handles every other kind, and stay hand-written because their
+/// byte-valued maps are the only ones in any schema.
 enum ProtobufCoreObjects {
     /// core/v1 Secret: 1 metadata, 2 data map<string,bytes>, 3 type, 4 stringData, 5 immutable.
     static func decodeSecret(_ raw: ArraySlice<UInt8>) throws -> JSON {

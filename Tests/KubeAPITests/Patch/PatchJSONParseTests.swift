@@ -32,7 +32,7 @@ final class PatchJSONParseTests: XCTestCase {
         XCTAssertEqual(try JSON.parse("\"hi\""), .string("hi"))
         XCTAssertEqual(try JSON.parse("[]"), .array([]))
         XCTAssertEqual(try JSON.parse("{}"), .object([:]))
-        XCTAssertEqual(try JSON.parse(" \t\r\n[ 1 , \"a\" , { } , [ ] , null ]\n"), [1, "a", .object([:]), .array([]), nil])
+        XCTAssertEqual(try JSON.parse(" \t\r\n[ 1 , \"a\" , { } , [ ] , null ]\n"), [1, "a", .object([:]), .array([]), .null])
         let pod = try JSON.parse(#"{"kind":"Pod","metadata":{"name":"web","labels":{"app":"x"}},"spec":{"containers":[{"name":"c","ports":[{"containerPort":80}]}]}}"#)
         XCTAssertEqual(pod.kind, "Pod")
         XCTAssertEqual(pod.name, "web")

@@ -7,7 +7,7 @@ final class PatchJSONSerializeTests: XCTestCase {
     private func text(_ value: JSON) -> String { value.jsonString }
 
     func testCompactWithSortedKeys() {
-        let value: JSON = ["b": 1, "a": [true, false, nil], "c": "x", "d": ["z": 1, "y": .object([:])], "e": .array([])]
+        let value: JSON = ["b": 1, "a": [true, false, .null], "c": "x", "d": ["z": 1, "y": .object([:])], "e": .array([])]
         XCTAssertEqual(text(value), #"{"a":[true,false,null],"b":1,"c":"x","d":{"y":{},"z":1},"e":[]}"#)
         XCTAssertEqual(String(decoding: value.serialized(), as: UTF8.self), text(value))
         XCTAssertEqual(text(["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "x"]]),
@@ -15,7 +15,7 @@ final class PatchJSONSerializeTests: XCTestCase {
     }
 
     func testScalars() {
-        XCTAssertEqual(text(nil), "null")
+        XCTAssertEqual(text(.null), "null")
         XCTAssertEqual(text(true), "true")
         XCTAssertEqual(text(false), "false")
         XCTAssertEqual(text(0), "0")
@@ -69,7 +69,7 @@ final class PatchJSONSerializeTests: XCTestCase {
     }
 
     func testUnsortedOutputParsesBack() throws {
-        let value: JSON = ["b": ["y": 1, "x": [1, 2]], "a": "s", "c": nil]
+        let value: JSON = ["b": ["y": 1, "x": [1, 2]], "a": "s", "c": .null]
         let unsorted = value.serialized(sortedKeys: false)
         XCTAssertEqual(try JSON.parse(unsorted), value)
         var out: [UInt8] = []

@@ -160,7 +160,7 @@ final class TablesPodTests: XCTestCase {
 
         // Only status.podIP set (no podIPs): still shown.
         var legacy = F.nginxPod("legacy", ip: "10.244.0.11")
-        legacy["status"]["podIPs"] = nil
+        legacy["status"]["podIPs"] = .null
         XCTAssertEqual(F.texts("Pod", legacy)[5], "10.244.0.11")
     }
 

@@ -46,6 +46,59 @@ struct WireProtobufTestWriter {
         }
     }
 
+    mutating func fixed32(_ field: UInt64, _ value: UInt32) {
+        tag(field, wireType: 5)
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    mutating func fixed64(_ field: UInt64, _ value: UInt64) {
+        tag(field, wireType: 1)
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    mutating func stringMapEntry(_ field: UInt64, _ key: String, _ value: String) {
+        mapEntry(field, key, Array(value.utf8))
+    }
+
+    /// resource.Quantity {1 string}.
+    mutating func quantity(_ field: UInt64, _ text: String) {
+        message(field) { q in q.string(1, text) }
+    }
+
+    /// A map<string, Quantity> entry.
+    mutating func quantityMapEntry(_ field: UInt64, _ key: String, _ text: String) {
+        message(field) { entry in
+            entry.string(1, key)
+            entry.quantity(2, text)
+        }
+    }
+
+    /// intstr.IntOrString as gogo writes it: all three fields, type 0 for a number.
+    mutating func intOrString(_ field: UInt64, _ value: Int32) {
+        message(field) { v in
+            v.int64(1, 0)
+            v.int64(2, Int64(value))
+            v.string(3, "")
+        }
+    }
+
+    /// intstr.IntOrString holding a string (type 1).
+    mutating func intOrString(_ field: UInt64, _ value: String) {
+        message(field) { v in
+            v.int64(1, 1)
+            v.int64(2, 0)
+            v.string(3, value)
+        }
+    }
+
+    /// metav1.Time {1 seconds, 2 nanos}.
+    mutating func time(_ field: UInt64, seconds: Int64) {
+        message(field) { t in
+            t.int64(1, seconds)
+            t.int64(2, 0)
+        }
+    }
+
     /// The `k8s\0` magic and a runtime.Unknown envelope around `raw`.
     static func envelope(apiVersion: String, kind: String, raw: [UInt8]) -> [UInt8] {
         var w = WireProtobufTestWriter()

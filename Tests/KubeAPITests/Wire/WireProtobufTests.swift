@@ -149,7 +149,7 @@ final class WireProtobufTests: XCTestCase {
         XCTAssertThrowsError(try KubeProtobuf.decodeObject(body)) { error in
             let e = error as? ProtobufDecodeError
             XCTAssertEqual(e?.reason, .unsupportedKind)
-            XCTAssertTrue(e?.description.hasPrefix("protobuf is only accepted for Secret and ConfigMap") ?? false,
+            XCTAssertTrue(e?.description.hasPrefix("protobuf is only accepted for the kinds kubectl create sends") ?? false,
                           "\(error)")
             XCTAssertTrue(e?.description.contains("Kind=Pod") ?? false, "\(error)")
         }

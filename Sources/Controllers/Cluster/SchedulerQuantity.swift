@@ -1,0 +1,76 @@
+import Foundation
+import KubeAPI
+
+/// A `resource.Quantity` as the scheduler reads requests and allocatable amounts: `100m`, `1.5`, `128Mi`,
+/// `1G`, `1e3`. Values are kept as exact decimals so `0.1` cpu is 100 millicores, not 100.000000001.
+public enum SchedulerQuantity {
+    private static let binarySuffixes: [String: Decimal] = [
+        "Ki": pow(1024, 1), "Mi": pow(1024, 2), "Gi": pow(1024, 3),
+        "Ti": pow(1024, 4), "Pi": pow(1024, 5), "Ei": pow(1024, 6),
+    ]
+    private static let decimalSuffixes: [String: Int] = [
+        "n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
+    ]
+
+    /// The value of a quantity string, or nil when it is not one.
+    public static func parse(_ text: String) -> Decimal? {
+        var rest = Substring(text)
+        var negative = false
+        if let first = rest.first, first == "+" || first == "-" {
+            negative = first == "-"
+            rest = rest.dropFirst()
+        }
+        let numberEnd = rest.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? rest.endIndex
+        let number = rest[rest.startIndex..<numberEnd]
+        let suffix = String(rest[numberEnd...])
+        guard !number.isEmpty, number != ".", number.filter({ $0 == "." }).count <= 1,
+              var value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX"))
+        else { return nil }
+        if let m = binarySuffixes[suffix] {
+            value *= m
+        } else if let e = decimalSuffixes[suffix] {
+            value *= pow10(e)
+        } else if let first = suffix.first, first == "e" || first == "E", let e = Int(suffix.dropFirst()),
+                  !suffix.dropFirst().isEmpty {
+            value *= pow10(e)
+        } else {
+            return nil
+        }
+        return negative ? -value : value
+    }
+
+    /// The quantity in thousandths, rounded up, as `Quantity.MilliValue()` gives it (cpu is counted in millicores).
+    public static func milliValue(_ json: JSON) -> Int64? {
+        guard let v = decimal(json) else { return nil }
+        return roundedUp(v * 1000)
+    }
+
+    /// The quantity in whole units, rounded up, as `Quantity.Value()` gives it (memory in bytes, pods).
+    public static func value(_ json: JSON) -> Int64? {
+        guard let v = decimal(json) else { return nil }
+        return roundedUp(v)
+    }
+
+    /// A JSON quantity: normally a string, but YAML and some clients send a bare number.
+    static func decimal(_ json: JSON) -> Decimal? {
+        switch json {
+        case .string(let s): return parse(s)
+        case .int(let i): return Decimal(i)
+        case .double(let d): return Decimal(d)
+        default: return nil
+        }
+    }
+
+    private static func pow10(_ e: Int) -> Decimal {
+        e >= 0 ? pow(Decimal(10), e) : 1 / pow(Decimal(10), -e)
+    }
+
+    private static func roundedUp(_ v: Decimal) -> Int64 {
+        var input = v
+        var out = Decimal()
+        NSDecimalRound(&out, &input, 0, .up)
+        if out > Decimal(Int64.max) { return Int64.max }
+        if out < Decimal(Int64.min) { return Int64.min }
+        return (out as NSDecimalNumber).int64Value
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import KubeClientTesting
+import XCTest
+@testable import Controllers
+
+final class ClusterSchedulerTests: XCTestCase {
+    typealias Kit = ClusterTestKit
+
+    /// A scheduler whose binding sets spec.nodeName in the memory client, as the binding REST would.
+    func makeScheduler(_ client: MemoryClient, retry: Double = 300) -> (ControllerContext, Scheduler) {
+        let context = ControllerContext(client: client)
+        let scheduler = Scheduler(context: context, bind: { ns, name, node in
+            _ = try await client.patch(.pods, namespace: ns, name: name, type: .merge,
+                                       patch: ["spec": ["nodeName": .string(node)]], subresource: nil, fieldManager: "test")
+        }, unschedulableRetryInterval: retry)
+        return (context, scheduler)
+    }
+
+    func nodeName(_ client: MemoryClient, _ pod: String, _ ns: String = "default") async throws -> String? {
+        try await client.get(.pods, namespace: ns, name: pod)["spec"]["nodeName"].string
+    }
+
+    func testBindsPendingPodAndRecordsScheduledEvent() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("node-a"))
+        client.seed(.pods, Kit.pod("web"))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let bound = await Kit.eventually { try await self.nodeName(client, "web") == "node-a" }
+        XCTAssertTrue(bound)
+        let scheduled = await Kit.eventually { try await !Kit.events(client, reason: "Scheduled").isEmpty }
+        XCTAssertTrue(scheduled)
+        let event = try await Kit.events(client, reason: "Scheduled").first
+        XCTAssertEqual(event?["message"].string, "Successfully assigned default/web to node-a")
+        XCTAssertEqual(event?["source"]["component"].string, "default-scheduler")
+        XCTAssertEqual(event?["involvedObject"]["kind"].string, "Pod")
+    }
+
+    func testCordonedNodeGivesKubernetesMessageAndRetriesOnUncordon() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("node-a", unschedulable: true))
+        client.seed(.pods, Kit.pod("web"))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let expected = "0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: "
+            + "1 Preemption is not helpful for scheduling."
+        let failed = await Kit.eventually { try await Kit.events(client, reason: "FailedScheduling").first?["message"].string == expected }
+        XCTAssertTrue(failed)
+        let conditioned = await Kit.eventually {
+            let c = try await client.get(.pods, namespace: "default", name: "web")["status"]["conditions"].elements
+                .first { $0["type"].string == "PodScheduled" }
+            return c?["status"].string == "False" && c?["reason"].string == "Unschedulable" && c?["message"].string == expected
+        }
+        XCTAssertTrue(conditioned)
+        let event = try await Kit.events(client, reason: "FailedScheduling").first
+        XCTAssertEqual(event?["type"].string, "Warning")
+
+        var node = try await client.get(.nodes, namespace: nil, name: "node-a")
+        node["spec"]["unschedulable"] = .null
+        _ = try await client.update(.nodes, node, subresource: nil, fieldManager: "test")
+        let bound = await Kit.eventually { try await self.nodeName(client, "web") == "node-a" }
+        XCTAssertTrue(bound)
+    }
+
+    func testFailureMessageCountsReasonsAcrossNodes() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("gpu", taints: [["key": "dedicated", "value": "gpu", "effect": "NoSchedule"]]))
+        client.seed(.nodes, Kit.node("small-1", cpu: "1"))
+        client.seed(.nodes, Kit.node("small-2", cpu: "500m"))
+        client.seed(.pods, Kit.pod("big", cpu: "1500m"))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let expected = "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. "
+            + "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+            + "2 No preemption victims found for incoming pod."
+        let failed = await Kit.eventually { try await Kit.events(client, reason: "FailedScheduling").first?["message"].string == expected }
+        let got = try await Kit.events(client, reason: "FailedScheduling").first?["message"].string
+        XCTAssertTrue(failed, got ?? "none")
+    }
+
+    func testNoNodes() async throws {
+        let client = MemoryClient()
+        client.seed(.pods, Kit.pod("web"))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+        let failed = await Kit.eventually {
+            try await Kit.events(client, reason: "FailedScheduling").first?["message"].string == "no nodes available to schedule pods"
+        }
+        XCTAssertTrue(failed)
+        // A node joining makes the pod schedulable.
+        client.seed(.nodes, Kit.node("late"))
+        let bound = await Kit.eventually { try await self.nodeName(client, "web") == "late" }
+        XCTAssertTrue(bound)
+    }
+
+    func testResourcesOfBoundPodsAreHeldAndFreedOnDeletion() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("node-a", cpu: "1", memory: "1Gi"))
+        client.seed(.pods, Kit.pod("existing", node: "node-a", memory: "768Mi"))
+        client.seed(.pods, Kit.pod("new", memory: "512Mi"))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let failed = await Kit.eventually {
+            try await Kit.events(client, reason: "FailedScheduling").first?["message"].string?.hasPrefix(
+                "0/1 nodes are available: 1 Insufficient memory.") == true
+        }
+        XCTAssertTrue(failed)
+        try await client.delete(.pods, namespace: "default", name: "existing", options: [:])
+        let bound = await Kit.eventually(timeout: 8) { try await self.nodeName(client, "new") == "node-a" }
+        XCTAssertTrue(bound)
+    }
+
+    func testSpreadsReplicaSetPodsAcrossNodes() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("node-a"))
+        client.seed(.nodes, Kit.node("node-b"))
+        client.seed(.replicaSets, ["apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                   "metadata": ["name": "web", "namespace": "default"],
+                                   "spec": ["selector": ["matchLabels": ["app": "web"]]]])
+        for i in 0..<6 { client.seed(.pods, Kit.pod("web-\(i)", labels: ["app": "web"])) }
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let allBound = await Kit.eventually {
+            try await client.list(.pods, namespace: "default", options: ListOptions()).items
+                .allSatisfy { !($0["spec"]["nodeName"].string ?? "").isEmpty }
+        }
+        XCTAssertTrue(allBound)
+        let pods = try await client.list(.pods, namespace: "default", options: ListOptions()).items
+        let onA = pods.filter { $0["spec"]["nodeName"].string == "node-a" }.count
+        XCTAssertEqual(onA, 3, "pods of one ReplicaSet spread evenly")
+    }
+
+    func testSkipsPodsThatAreNotOurs() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("node-a"))
+        client.seed(.pods, Kit.pod("other", extraSpec: ["schedulerName": "my-scheduler"]))
+        client.seed(.pods, Kit.pod("gated", extraSpec: ["schedulingGates": [["name": "example.com/wait"]]]))
+        var deleting = Kit.pod("deleting")
+        deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        client.seed(.pods, deleting)
+        client.seed(.pods, Kit.pod("mine"))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let bound = await Kit.eventually { try await self.nodeName(client, "mine") == "node-a" }
+        XCTAssertTrue(bound)
+        try await Task.sleep(for: .milliseconds(100))
+        for name in ["other", "gated", "deleting"] {
+            let n = try await nodeName(client, name)
+            XCTAssertNil(n, name)
+        }
+        // Removing the gate lets the scheduler place the pod.
+        var gated = try await client.get(.pods, namespace: "default", name: "gated")
+        gated["spec"]["schedulingGates"] = .null
+        _ = try await client.update(.pods, gated, subresource: nil, fieldManager: "test")
+        let ungated = await Kit.eventually { try await self.nodeName(client, "gated") == "node-a" }
+        XCTAssertTrue(ungated)
+    }
+
+    func testPeriodicRetryOfUnschedulablePods() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("node-a", cpu: "1"))
+        client.seed(.pods, Kit.pod("big", cpu: "2"))
+        let (context, scheduler) = makeScheduler(client, retry: 0.2)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+        let retried = await Kit.eventually {
+            try await Kit.events(client, reason: "FailedScheduling").first?["count"].int ?? 0 >= 2
+        }
+        XCTAssertTrue(retried, "the same failure is recorded again (count bumped) after the retry interval")
+    }
+}
