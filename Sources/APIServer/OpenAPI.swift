@@ -75,7 +75,7 @@ enum OpenAPI {
 
     /// OpenAPI v2, which kubectl up to 1.29 downloads (as gnostic protobuf) before `apply`. It carries no
     /// definitions: kubectl then merges with its compiled-in types, exactly as it does with v3 here.
-    static let v2ProtobufContentType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    static let v2ProtobufContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
     static func v2Protobuf() -> [UInt8] {
         func field(_ number: UInt8, _ bytes: [UInt8]) -> [UInt8] { [number << 3 | 2, UInt8(bytes.count)] + bytes }

@@ -13,6 +13,8 @@ public final class MemoryClient: KubeClient, Sendable {
                                 continuation: AsyncThrowingStream<WatchEvent, Error>.Continuation)] = [:]
         var nextID: UInt64 = 0
         var actions: [String] = []
+        /// Every change, so a watch from a listed resourceVersion misses nothing (as the real API guarantees).
+        var history: [(rv: Int64, resource: String, event: WatchEvent)] = []
     }
     private let state = Mutex(State())
 
@@ -49,7 +51,15 @@ public final class MemoryClient: KubeClient, Sendable {
         let ls = try options.labelSelector.map { try LabelSelector(parsing: $0) }
         let fs = try options.fieldSelector.map { try FieldSelector(parsing: $0) }
         let (stream, c) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
+        let from = Int64(resourceVersion) ?? 0
         let id = state.withLock { s -> UInt64 in
+            for h in s.history where h.rv > from && h.resource == r.storageName {
+                let o = h.event.object
+                if r.namespaced, let ns = namespace, ns != (o.namespace ?? "") { continue }
+                if let l = ls, !l.matches(o.labels) { continue }
+                if let f = fs, !f.matches(o, kind: r.kind) { continue }
+                c.yield(h.event)
+            }
             s.nextID += 1
             s.watchers[s.nextID] = (r.storageName, r.namespaced ? namespace : nil, ls, fs, r.kind, c)
             return s.nextID
@@ -86,6 +96,7 @@ public final class MemoryClient: KubeClient, Sendable {
                 result = old ?? .null
                 type = .deleted
             }
+            s.history.append((s.rv, r.storageName, WatchEvent(type: type, object: result)))
             if let verb { s.actions.append("\(verb) \(r.plural) \(ns.map { "\($0)/" } ?? "")\(n)") }
             for w in s.watchers.values where w.resource == r.storageName {
                 if let wns = w.namespace, wns != (ns ?? "") { continue }

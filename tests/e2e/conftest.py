@@ -34,8 +34,9 @@ class KubectlError(AssertionError):
 class Server:
     """A `swiftlet server --no-agent` process on a private data dir and port."""
 
-    def __init__(self, base_dir):
+    def __init__(self, base_dir, extra_args=()):
         self.base_dir = Path(base_dir)
+        self.extra_args = list(extra_args)
         self.data_dir = self.base_dir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -49,7 +50,7 @@ class Server:
 
     def argv(self):
         return [swiftlet_bin(), "server", "--data-dir", str(self.data_dir),
-                "--api-port", str(self.port), "--no-agent"]
+                "--api-port", str(self.port), "--no-agent"] + self.extra_args
 
     def start(self):
         binary = swiftlet_bin()

@@ -130,18 +130,31 @@ public final class EndpointSliceController: Controller {
         let nodes = self.nodes
         let plan = reconciler.plan(service: service, pods: selected, existing: existing,
                                    node: { nodes.get("", $0) })
+        var problems = plan.problems
         do {
             try await write(plan, service: service, triggerTime: triggerTime)
-        } catch let error as ClientError where error.isConflict {
-            throw error  // our cache is behind; the retry works from fresher data
         } catch {
-            await failed(service, "\(error)")
-            throw error
+            let failure = error as? WriteFailed ?? WriteFailed("failed to sync EndpointSlices", error)
+            if let e = failure.underlying as? ClientError, e.isConflict { throw e }  // cache behind: just retry
+            problems.append(failure.description)
         }
-        if !plan.problems.isEmpty {
-            let message = plan.problems.joined(separator: "; ")
+        if !problems.isEmpty {
+            // Several errors read as Go's aggregate error prints them.
+            let message = problems.count == 1 ? problems[0] : "[" + problems.joined(separator: ", ") + "]"
             await failed(service, message)
             throw SyncFailed(description: message)
+        }
+    }
+
+    /// A write that failed, described as Kubernetes describes it.
+    struct WriteFailed: Error, CustomStringConvertible {
+        let description: String
+        let underlying: Error
+
+        init(_ what: String, _ error: Error) {
+            let detail = (error as? ClientError)?.message ?? "\(error)"
+            description = "\(what): \(detail)"
+            underlying = error
         }
     }
 
@@ -152,21 +165,34 @@ public final class EndpointSliceController: Controller {
     }
 
     func write(_ plan: Net.SlicePlan, service: JSON, triggerTime: Date?) async throws {
+        let target = "Service \(service.namespace ?? "")/\(service.name ?? "")"
         // No new slices for a Service on its way out: the garbage collector would race with them.
         if service["metadata"]["deletionTimestamp"].isNull {
             for slice in plan.creates {
-                let created = try await context.client.create(.endpointSlices, annotated(slice, triggerTime),
-                                                              fieldManager: name)
-                tracker.wrote(created)
+                do {
+                    let created = try await context.client.create(.endpointSlices, annotated(slice, triggerTime),
+                                                                  fieldManager: name)
+                    tracker.wrote(created)
+                } catch {
+                    throw WriteFailed("failed to create EndpointSlice for \(target)", error)
+                }
             }
         }
         for slice in plan.updates {
-            let updated = try await context.client.update(.endpointSlices, annotated(slice, triggerTime),
-                                                          subresource: nil, fieldManager: name)
-            tracker.wrote(updated)
+            do {
+                let updated = try await context.client.update(.endpointSlices, annotated(slice, triggerTime),
+                                                              subresource: nil, fieldManager: name)
+                tracker.wrote(updated)
+            } catch {
+                throw WriteFailed("failed to update \(slice.name ?? "") EndpointSlice for \(target)", error)
+            }
         }
         for slice in plan.deletes {
-            try await delete(slice)
+            do {
+                try await delete(slice)
+            } catch {
+                throw WriteFailed("failed to delete \(slice.name ?? "") EndpointSlice for \(target)", error)
+            }
         }
     }
 

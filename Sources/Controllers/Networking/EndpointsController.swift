@@ -141,9 +141,10 @@ public final class EndpointsController: Controller {
             if let e = error as? ClientError, e.isConflict || e.isAlreadyExists {
                 throw error  // our cache is behind; the retry works from fresher data
             }
+            let detail = (error as? ClientError)?.message ?? "\(error)"
             let (reason, message) = current == nil
-                ? ("FailedToCreateEndpoint", "Failed to create endpoint for service \(namespace)/\(serviceName): \(error)")
-                : ("FailedToUpdateEndpoint", "Failed to update endpoint \(namespace)/\(serviceName): \(error)")
+                ? ("FailedToCreateEndpoint", "Failed to create endpoint for service \(namespace)/\(serviceName): \(detail)")
+                : ("FailedToUpdateEndpoint", "Failed to update endpoint \(namespace)/\(serviceName): \(detail)")
             await context.events.record(object, .warning, reason: reason, message: message, component: name)
             throw error
         }

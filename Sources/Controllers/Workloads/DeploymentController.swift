@@ -45,7 +45,7 @@ public final class DeploymentController: Controller, Sendable {
             for _ in 0..<workers {
                 group.addTask {
                     await self.queue.run({ key in try await self.sync(key) }, onError: { key, error in
-                        self.context.logger.debug("\(Self.component): sync \(key) failed, will retry: \(error)")
+                        self.context.logger.debug("\(Self.component): sync \(key) failed, will retry: \(error)"); print("DEBUGFAIL \(Self.component) \(key) \(error)")
                     })
                 }
             }

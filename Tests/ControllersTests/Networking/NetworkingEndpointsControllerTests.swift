@@ -19,11 +19,11 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
         defer { h.stop() }
 
         await h.eventually("endpoints with both pods") {
-            await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses").count == 2
+            await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses").count == 2
         }
         let ep = await h.get(.endpoints, "my-nginx") ?? .null
         // Sorted as Kubernetes sorts them: by the IP text.
-        XCTAssertEqual(ep["subsets"].ips("addresses"), ["10.244.0.11", "10.244.0.5"])
+        XCTAssertEqual(ep["subsets"].networkingIPs("addresses"), ["10.244.0.11", "10.244.0.5"])
         XCTAssertEqual(ep["subsets"].elements.count, 1)
         let subset = ep["subsets"][0]
         XCTAssertEqual(subset["ports"], [["port": 80, "protocol": "TCP"]])
@@ -49,21 +49,21 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
         h.start([EndpointsController(context: h.context)])
         defer { h.stop() }
         await h.eventually("two ready addresses") {
-            await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses").count == 2
+            await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses").count == 2
         }
 
         h.client.seed(.pods, F.setReady(await h.get(.pods, "my-nginx-b")!, false))
         await h.eventually("b not ready") {
-            await h.get(.endpoints, "my-nginx")?["subsets"].ips("notReadyAddresses") == ["10.244.0.6"]
+            await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("notReadyAddresses") == ["10.244.0.6"]
         }
         var ep = await h.get(.endpoints, "my-nginx")!
-        XCTAssertEqual(ep["subsets"].ips("addresses"), ["10.244.0.5"])
+        XCTAssertEqual(ep["subsets"].networkingIPs("addresses"), ["10.244.0.5"])
         XCTAssertEqual(ep["subsets"].elements.count, 1, "ready and not-ready addresses of one port share a subset")
         XCTAssertEqual(ep.annotations["endpoints.kubernetes.io/last-change-trigger-time"], "2026-01-01T00:01:00Z")
 
         h.client.seed(.pods, F.setReady(await h.get(.pods, "my-nginx-b")!, true, at: "2026-01-01T00:02:00Z"))
         await h.eventually("b ready again") {
-            await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses") == ["10.244.0.5", "10.244.0.6"]
+            await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses") == ["10.244.0.5", "10.244.0.6"]
         }
         ep = await h.get(.endpoints, "my-nginx")!
         XCTAssertTrue(ep["subsets"][0]["notReadyAddresses"].isNull)
@@ -88,7 +88,7 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
             [["name": "web", "port": 8080, "protocol": "TCP"]],
             [["name": "web", "port": 9090, "protocol": "TCP"]],
         ])
-        XCTAssertEqual(subsets.ips("addresses"), ["10.244.0.5", "10.244.0.6"])
+        XCTAssertEqual(subsets.networkingIPs("addresses"), ["10.244.0.5", "10.244.0.6"])
     }
 
     func testPodDeletionAndPodWithoutIPOrTerminating() async {
@@ -99,10 +99,10 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
         h.client.seed(.services, F.service("my-nginx"))
         h.start([EndpointsController(context: h.context)])
         defer { h.stop() }
-        await h.eventually("two addresses") { await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses").count == 2 }
+        await h.eventually("two addresses") { await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses").count == 2 }
 
         try? await h.client.delete(.pods, namespace: "default", name: "my-nginx-a", options: [:])
-        await h.eventually("a removed") { await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses") == ["10.244.0.6"] }
+        await h.eventually("a removed") { await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses") == ["10.244.0.6"] }
 
         var terminating = await h.get(.pods, "my-nginx-b")!
         terminating["metadata"]["deletionTimestamp"] = "2026-01-01T00:05:00Z"
@@ -153,7 +153,7 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
         defer { h.stop() }
         await h.eventually("endpoints") { await h.get(.endpoints, "my-nginx") != nil }
         try? await h.client.delete(.endpoints, namespace: "default", name: "my-nginx", options: [:])
-        await h.eventually("recreated") { await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses") == ["10.244.0.5"] }
+        await h.eventually("recreated") { await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses") == ["10.244.0.5"] }
     }
 
     func testNothingRewrittenWhenNothingChanged() async {
@@ -171,7 +171,7 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
         // ...which the next, real change shows: exactly one more write.
         h.client.clearActions()
         h.client.seed(.pods, F.pod("my-nginx-b", ip: "10.244.0.6"))
-        await h.eventually("b added") { await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses").count == 2 }
+        await h.eventually("b added") { await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses").count == 2 }
         try? await Task.sleep(for: .milliseconds(100))
         XCTAssertEqual(h.client.actions.filter { $0.contains("endpoints") }, ["update endpoints default/my-nginx"])
     }
@@ -192,7 +192,7 @@ final class NetworkingEndpointsControllerTests: XCTestCase {
         h.start([EndpointsController(context: h.context)])
         defer { h.stop() }
 
-        await h.eventually("endpoints") { await h.get(.endpoints, "web")?["subsets"].ips("addresses").count == 2 }
+        await h.eventually("endpoints") { await h.get(.endpoints, "web")?["subsets"].networkingIPs("addresses").count == 2 }
         let ep = await h.get(.endpoints, "web")!
         XCTAssertEqual(ep.labels, ["app": "web", "service.kubernetes.io/headless": ""])
         let addresses = ep["subsets"][0]["addresses"]

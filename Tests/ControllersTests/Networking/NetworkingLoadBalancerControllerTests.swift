@@ -153,7 +153,7 @@ final class NetworkingControllersTogetherTests: XCTestCase {
         await h.eventually("ingress on node-2 only") {
             await h.get(.services, "my-nginx")?["status"]["loadBalancer"]["ingress"] == [["ip": "192.168.1.11", "ipMode": "VIP"]]
         }
-        await h.eventually("endpoints") { await h.get(.endpoints, "my-nginx")?["subsets"].ips("addresses") == ["10.244.1.5"] }
+        await h.eventually("endpoints") { await h.get(.endpoints, "my-nginx")?["subsets"].networkingIPs("addresses") == ["10.244.1.5"] }
 
         h.client.seed(.pods, F.setReady(await h.get(.pods, "my-nginx-a")!, false))
         await h.eventually("no node answers") {

@@ -151,5 +151,5 @@ final class NetworkingHarness: @unchecked Sendable {
 
 extension JSON {
     /// The IPs of an Endpoints subset field, in order.
-    func ips(_ field: String) -> [String] { elements.flatMap { $0[field].elements.compactMap { $0["ip"].string } } }
+    func networkingIPs(_ field: String) -> [String] { elements.flatMap { $0[field].elements.compactMap { $0["ip"].string } } }
 }

@@ -301,13 +301,14 @@ final class WorkloadsDeploymentTests: XCTestCase {
 
         _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
                                      patch: ["spec": ["paused": false]], subresource: nil, fieldManager: "kubectl")
-        defer { if testRun?.hasSucceeded == false { Task { print(await h.summary()) } } }
+        do {
         try await eventually("rolled out after resume") {
             let d = try await h.deployment("web")
             let rev2 = try await h.replicaSet(running: "nginx:2.0")
             return rolloutFinished(d) && d.annotations["deployment.kubernetes.io/revision"] == "2"
                 && rev2.map(WorkloadFields.specReplicas) == 3
         }
+        } catch { print("SUMMARY\n" + (await h.summary())); throw error }
     }
 
     /// Scaling in the middle of a rollout spreads the change over both ReplicaSets in proportion

@@ -2,7 +2,6 @@ import Foundation
 import KubeAPI
 import KubeClient
 import KubeClientTesting
-import Logging
 import Synchronization
 import XCTest
 @testable import Controllers
@@ -16,9 +15,7 @@ final class WorkloadsHarness: @unchecked Sendable {
     private var tasks: [Task<Void, Never>] = []
 
     init(now: @escaping @Sendable () -> Date = { Date() }) {
-        var logger = Logger(label: "test")
-        logger.logLevel = ProcessInfo.processInfo.environment["WORKLOADS_DEBUG"] != nil ? .debug : .info
-        context = ControllerContext(client: client, logger: logger, now: now)
+        context = ControllerContext(client: client, now: now)
         replicaSetController = ReplicaSetController(context: context, workers: 2)
         deploymentController = DeploymentController(context: context, workers: 2)
     }
@@ -75,7 +72,9 @@ final class WorkloadsHarness: @unchecked Sendable {
     func summary(_ namespace: String = "default") async -> String {
         var lines: [String] = []
         for d in (try? await client.list(.deployments, namespace: namespace, options: ListOptions()).items) ?? [] {
-            lines.append("deployment \(d.name ?? "") ann=\(d.annotations) spec.replicas=\(d["spec"]["replicas"]) status=\(d["status"].jsonString)")
+            lines.append("deployment \(d.name ?? "") rv=\(d.resourceVersion ?? "") ann=\(d.annotations) spec=\(d["spec"].jsonString) status=\(d["status"].jsonString)")
+            let cached = context.informers.informer(.deployments).get(namespace, d.name ?? "")
+            lines.append("cached rv=\(cached?.resourceVersion ?? "-") spec=\(cached?["spec"].jsonString ?? "")")
         }
         for rs in (try? await replicaSets(namespace)) ?? [] {
             lines.append("rs \(rs.name ?? "") replicas=\(rs["spec"]["replicas"]) ann=\(rs.annotations) status=\(rs["status"].jsonString)")
