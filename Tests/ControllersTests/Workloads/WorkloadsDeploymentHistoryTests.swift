@@ -8,7 +8,7 @@ import XCTest
 
 final class WorkloadsDeploymentHistoryTests: XCTestCase {
     func setImage(_ h: WorkloadsHarness, _ image: String) async throws {
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["template": ["spec": ["containers": [["name": "main", "image": .string(image)]]]]]],
                                      subresource: nil, fieldManager: "kubectl")
     }
@@ -48,7 +48,7 @@ final class WorkloadsDeploymentHistoryTests: XCTestCase {
         try await waitForRevision(h, "1")
         try await setImage(h, "nginx:2")
         try await waitForRevision(h, "2")
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
+        _ = try await h.patchDeployment(type: .merge,
                                      patch: ["metadata": ["annotations": ["deprecated.deployment.rollback.to": "0"]]],
                                      subresource: nil, fieldManager: "test")
         try await waitForRevision(h, "3")
@@ -79,7 +79,7 @@ final class WorkloadsDeploymentHistoryTests: XCTestCase {
         XCTAssertEqual(created?["message"].string, "Scaled up replica set \(rsName) from 0 to 1")
         clock.advance(by: 601)
         // Any event makes the controller look again (in real time it requeues at the deadline).
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
+        _ = try await h.patchDeployment(type: .merge,
                                      patch: ["metadata": ["labels": ["touched": "yes"]]], subresource: nil, fieldManager: "test")
         try await eventually("deadline exceeded") {
             let c = DeploymentConditions.get(try await h.deployment("web")["status"], "Progressing")

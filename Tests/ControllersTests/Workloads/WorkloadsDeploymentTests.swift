@@ -97,14 +97,14 @@ final class WorkloadsDeploymentTests: XCTestCase {
         try await eventually("two pods") { try await h.pods().count == 2 }
         let first = Set(try await h.pods().compactMap(\.name))
 
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
+        _ = try await h.patchDeployment(type: .merge,
                                      patch: ["spec": ["replicas": 0]], subresource: nil, fieldManager: "kubectl")
         try await eventually("no pods") { try await h.pods().isEmpty }
         let rsName = try await h.replicaSets()[0].name ?? ""
         try await eventually("scale-down event") {
             try await h.eventMessages(reason: "ScalingReplicaSet").contains("Scaled down replica set \(rsName) from 2 to 0")
         }
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
+        _ = try await h.patchDeployment(type: .merge,
                                      patch: ["spec": ["replicas": 2]], subresource: nil, fieldManager: "kubectl")
         try await eventually("two pods again") { try await h.pods().count == 2 }
         let second = Set(try await h.pods().compactMap(\.name))
@@ -130,7 +130,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         let oldRS = try XCTUnwrap(oldRSFound)
         let log = try await h.recordReplicaSetEvents()
 
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["template": ["spec": ["containers": [["name": "main", "image": "nginx:2.0"]]]]]],
                                      subresource: nil, fieldManager: "kubectl")
         try await eventually("second rollout finished") {
@@ -191,7 +191,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         let oldRS = try XCTUnwrap(oldRSFound)
         let log = try await h.recordReplicaSetEvents()
 
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["template": ["spec": ["containers": [["name": "main", "image": "nginx:2.0"]]]]]],
                                      subresource: nil, fieldManager: "kubectl")
         try await eventually("second rollout finished") {
@@ -220,7 +220,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         h.startKubelet()
         h.client.seed(.deployments, WorkloadsFixtures.deployment(replicas: 2, image: "nginx:1.0"))
         try await eventually("first rollout finished") { rolloutFinished(try await h.deployment("web")) }
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["template": ["spec": ["containers": [["name": "main", "image": "nginx:2.0"]]]]]],
                                      subresource: nil, fieldManager: "kubectl")
         try await eventually("second rollout finished") {
@@ -236,7 +236,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         let undo: JSON = [["op": "replace", "path": "/spec/template", "value": template],
                           ["op": "replace", "path": "/metadata/annotations",
                            "value": ["deployment.kubernetes.io/revision": .string(d.annotations["deployment.kubernetes.io/revision"] ?? "")]]]
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .json, patch: undo,
+        _ = try await h.patchDeployment(type: .json, patch: undo,
                                      subresource: nil, fieldManager: "kubectl-rollout")
         try await eventually("undo finished at revision 3") {
             let d = try await h.deployment("web")
@@ -263,7 +263,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         h.client.seed(.deployments, WorkloadsFixtures.deployment(replicas: 1))
         try await eventually("first rollout finished") { rolloutFinished(try await h.deployment("web")) }
         let restartedAt = "2026-01-01T10:00:00Z"
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["template": ["metadata": ["annotations": ["kubectl.kubernetes.io/restartedAt": .string(restartedAt)]]]]],
                                      subresource: nil, fieldManager: "kubectl-rollout")
         try await eventually("restart finished") {
@@ -285,7 +285,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         h.startKubelet()
         h.client.seed(.deployments, WorkloadsFixtures.deployment(replicas: 2))
         try await eventually("first rollout finished") { rolloutFinished(try await h.deployment("web")) }
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["paused": true, "replicas": 3,
                                                       "template": ["spec": ["containers": [["name": "main", "image": "nginx:2.0"]]]]]],
                                      subresource: nil, fieldManager: "kubectl")
@@ -299,7 +299,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         XCTAssertEqual(progressing?["status"], "Unknown")
         XCTAssertEqual(progressing?["message"], "Deployment is paused")
 
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
+        _ = try await h.patchDeployment(type: .merge,
                                      patch: ["spec": ["paused": false]], subresource: nil, fieldManager: "kubectl")
         do {
         try await eventually("rolled out after resume") {
@@ -320,7 +320,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
         // No kubelet: pods never become ready, so the rollout stalls half-way.
         h.client.seed(.deployments, WorkloadsFixtures.deployment(replicas: 10, image: "nginx:1.0"))
         try await eventually("ten pods") { try await h.pods().count == 10 }
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .strategic,
+        _ = try await h.patchDeployment(type: .strategic,
                                      patch: ["spec": ["template": ["spec": ["containers": [["name": "main", "image": "nginx:2.0"]]]]]],
                                      subresource: nil, fieldManager: "kubectl")
         // maxSurge 3 (25% of 10 rounded up), maxUnavailable 2: old 10→8 (unavailable pods
@@ -330,7 +330,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
             let new = try await h.replicaSet(running: "nginx:2.0").map(WorkloadFields.specReplicas)
             return old == 8 && new == 5
         }
-        _ = try await h.client.patch(.deployments, namespace: "default", name: "web", type: .merge,
+        _ = try await h.patchDeployment(type: .merge,
                                      patch: ["spec": ["replicas": 20]], subresource: nil, fieldManager: "kubectl")
         // 12 more replicas (20+5 allowed, 13 present): old 8·25/13 ≈ 15, new 5·25/13 ≈ 10.
         try await eventually("proportionally scaled to old 15, new 10") {

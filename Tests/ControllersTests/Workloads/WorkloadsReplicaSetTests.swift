@@ -12,6 +12,7 @@ final class WorkloadsReplicaSetTests: XCTestCase {
         defer { h.stop() }
         h.client.seed(.pods, WorkloadsFixtures.pod("stray", labels: ["app": "db"]))
         h.client.seed(.pods, WorkloadsFixtures.pod("other", labels: ["app": "cache"]))
+        try await eventually("pods cached") { h.context.informers.informer(.pods).list(namespace: "default").count == 2 }
         let rs = h.client.seed(.replicaSets, WorkloadsFixtures.replicaSet("db", replicas: 2, labels: ["app": "db"]))
         try await eventually("stray adopted and one pod created") {
             let pods = try await h.pods().filter { $0.labels["app"] == "db" }

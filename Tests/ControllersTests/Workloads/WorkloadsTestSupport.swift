@@ -85,6 +85,31 @@ final class WorkloadsHarness: @unchecked Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Patches the "web" Deployment as the API server would: a spec change bumps
+    /// metadata.generation (MemoryClient has no such strategy), in the same write.
+    @discardableResult
+    func patchDeployment(type: PatchType, patch: JSON, subresource: String? = nil, fieldManager: String,
+                         name: String = "web") async throws -> JSON {
+        while true {
+            let current = try await client.get(.deployments, namespace: "default", name: name)
+            var next: JSON
+            switch type {
+            case .merge: next = current.applyingMergePatch(patch)
+            case .strategic: next = try current.applyingStrategicMergePatch(patch, kind: "Deployment")
+            case .json: next = try current.applyingJSONPatch(patch)
+            }
+            if next["spec"] != current["spec"] {
+                next["metadata"]["generation"] = .int((current["metadata"]["generation"].int ?? 0) + 1)
+            }
+            next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+            do {
+                return try await client.update(.deployments, next, subresource: nil, fieldManager: fieldManager)
+            } catch let e as ClientError where e.isConflict {
+                continue
+            }
+        }
+    }
+
     // MARK: Reads
 
     func replicaSets(_ namespace: String = "default") async throws -> [JSON] {
@@ -115,7 +140,8 @@ final class WorkloadsHarness: @unchecked Sendable {
     /// Records every ReplicaSet watch event, in order.
     func recordReplicaSetEvents() async throws -> WatchLog {
         let log = WatchLog()
-        let stream = try await client.watch(.replicaSets, namespace: "default", options: ListOptions(), resourceVersion: "0")
+        let now = try await client.list(.replicaSets, namespace: "default", options: ListOptions()).resourceVersion
+        let stream = try await client.watch(.replicaSets, namespace: "default", options: ListOptions(), resourceVersion: now)
         tasks.append(Task {
             do { for try await e in stream { log.append(e) } } catch {}
         })

@@ -1,0 +1,6 @@
+#include <netlink/route/link/veth.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/route.h>
