@@ -26,7 +26,8 @@ struct Bootstrap {
             "metadata": ["name": "kube-dns", "namespace": "kube-system",
                          "labels": ["k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"],
                          "annotations": ["prometheus.io/port": "9153", "prometheus.io/scrape": "true"]],
-            "spec": ["clusterIP": .string(allocator.wellKnownIP(10)), "selector": ["k8s-app": "kube-dns"],
+            // No selector: swiftlet's own DNS answers, and the node publishes its endpoints (publishDNSEndpoints).
+            "spec": ["clusterIP": .string(allocator.wellKnownIP(10)),
                      "ports": [["name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53],
                                ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53],
                                ["name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153]]],
@@ -44,34 +45,44 @@ struct Bootstrap {
     }
 
     /// The `kubernetes` Service's Endpoints and EndpointSlice name this API server, as kube-apiserver's endpoint
-    /// reconciler keeps them; rewritten when the node address or port changed.
+    /// reconciler keeps them.
     func reconcileAPIEndpoints() throws {
-        let port: JSON = ["name": "https", "port": .int(Int64(config.apiPort)), "protocol": "TCP"]
+        try registry.publishEndpoints(service: "kubernetes", namespace: "default", ip: config.nodeIP,
+                                      ports: [["name": "https", "port": .int(Int64(config.apiPort)), "protocol": "TCP"]])
+    }
+}
+
+extension Registry {
+    /// Endpoints and an EndpointSlice for a Service without selector that swiftlet itself serves (the API, the
+    /// cluster DNS); rewritten only when the address or ports changed.
+    public func publishEndpoints(service: String, namespace: String, ip: String, ports: [JSON]) throws {
         let endpoints: JSON = [
             "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": ["name": "kubernetes", "namespace": "default",
+            "metadata": ["name": .string(service), "namespace": .string(namespace),
                          "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
-            "subsets": [["addresses": [["ip": .string(config.nodeIP)]], "ports": [port]]],
+            "subsets": [["addresses": [["ip": .string(ip)]], "ports": .array(ports)]],
         ]
         let slice: JSON = [
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": ["name": "kubernetes", "namespace": "default",
-                         "labels": ["kubernetes.io/service-name": "kubernetes",
-                                    "endpointslice.kubernetes.io/managed-by": "endpointslicemirroring-controller.k8s.io"]],
+            "metadata": ["name": .string(service), "namespace": .string(namespace),
+                         "labels": ["kubernetes.io/service-name": .string(service),
+                                    "endpointslice.kubernetes.io/managed-by": "swiftlet"]],
             "addressType": "IPv4",
-            "endpoints": [["addresses": [.string(config.nodeIP)], "conditions": ["ready": true]]],
-            "ports": [port],
+            "endpoints": [["addresses": [.string(ip)], "conditions": ["ready": true, "serving": true, "terminating": false]]],
+            "ports": .array(ports),
         ]
+        var options = WriteOptions()
+        options.fieldManager = "kube-apiserver"
         for (plural, desired) in [("endpoints", endpoints), ("endpointslices", slice)] {
             let t = ResourceRegistry.all.first { $0.plural == plural }!
-            let k = registry.key(t, "default", "kubernetes")
-            if let current = registry.store.get(k) {
+            let k = key(t, namespace, service)
+            if let current = store.get(k) {
                 let same = plural == "endpoints" ? current["subsets"] == desired["subsets"]
                     : (current["endpoints"] == desired["endpoints"] && current["ports"] == desired["ports"])
                 if same { continue }
-                _ = try registry.store.delete(k)
+                _ = try store.delete(k)
             }
-            try ensure(plural, desired)
+            _ = try create(t, namespace: namespace, body: .init(object: desired, duplicateFields: []), options: options)
         }
     }
 }

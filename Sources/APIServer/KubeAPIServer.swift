@@ -3,12 +3,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
+import HummingbirdWebSocket
 import KubeAPI
 import KubeClient
 import KubeStore
 import Logging
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// How the server is configured (DESIGN §1 flags).
 public struct ServerConfig: Sendable {
@@ -33,8 +35,12 @@ public final class KubeAPIServer: Sendable {
     public let registry: Registry
     public let pki: ClusterPKI
     let metrics = APIMetrics()
-    /// The node agent's stream server (logs, exec, attach, port-forward); nil while no agent runs in-process.
-    let podStreams: (any PodStreams)? = nil
+    /// The node agent's container streams (logs, exec, attach, port-forward), set when an agent runs in-process.
+    private let streamProvider = Mutex<(any PodStreams)?>(nil)
+    public var podStreams: (any PodStreams)? {
+        get { streamProvider.withLock { $0 } }
+        set { streamProvider.withLock { $0 = newValue } }
+    }
     let logger: Logger
 
     public var store: ObjectStore { registry.store }
@@ -83,7 +89,9 @@ public final class KubeAPIServer: Sendable {
     public func run(onReady: @escaping @Sendable () async -> Void = {}) async throws {
         let app = Application(
             responder: HTTPHandler(server: self),
-            server: try .tls(.http1(), tlsConfiguration: tlsConfiguration()),
+            server: try .tls(.http1WebSocketUpgrade { head, channel, _ in
+                try await ContainerStreams.shouldUpgrade(head, channel, server: self)
+            }, tlsConfiguration: tlsConfiguration()),
             configuration: .init(address: .hostname(config.bindAddress, port: config.apiPort), serverName: nil),
             onServerRunning: { _ in await onReady() },
             logger: logger)
@@ -94,10 +102,6 @@ public final class KubeAPIServer: Sendable {
     func metricsText() -> String { metrics.render() }
 }
 
-/// Container streams are served by the node agent that runs the pod; the API server hands the request over.
-protocol PodStreams: Sendable {
-    func handle(_ subresource: String, pod: JSON, request: Request, context: APIRequestContext, query: Query) async throws -> Reply
-}
 
 extension KubeAPIServer {
     /// pods/binding for in-process schedulers.

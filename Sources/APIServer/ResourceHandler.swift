@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KubeAPI
+import KubeClient
 import KubeStore
 import NIOCore
 
@@ -230,7 +231,18 @@ struct ResourceHandler {
                 throw APIError(code: 503, reason: "ServiceUnavailable",
                                message: "no node agent serves node \(node): container streams are unavailable")
             }
-            return try await streams.handle(sub, pod: pod, request: request, context: context, query: query)
+            if sub == "log" { return try ContainerStreams.logs(streams, pod: pod, query: query) }
+            if sub == "portforward" {
+                throw APIError.badRequest("port-forward needs the SPDY/3.1 protocol, which this server does not speak yet")
+            }
+            // A WebSocket upgrade that reached this point was declined: explain why the way the kubelet would.
+            if query.all("command").isEmpty && sub == "exec" { throw APIError.badRequest("you must specify at least 1 command") }
+            do {
+                try streams.checkRunning(pod: pod, container: query["container"])
+                throw APIError.badRequest("Upgrade request required")
+            } catch let e as PodStreamError {
+                throw APIError(code: e.code, reason: e.code == 400 ? "BadRequest" : "InternalError", message: e.description)
+            }
         default:
             throw APIError.methodNotAllowed(method, "\(type.plural)/\(sub)")
         }

@@ -71,12 +71,18 @@ public final class MemoryClient: KubeClient, Sendable {
     /// Stores an object as given (test setup), notifying watchers.
     @discardableResult
     public func seed(_ r: ResourceType, _ object: JSON) -> JSON {
-        write(r, object, verb: nil)
+        try! write(r, object, verb: nil)
     }
 
+    /// Checks and writes under one lock, so concurrent writers see optimistic concurrency as on a real server.
     @discardableResult
-    private func write(_ r: ResourceType, _ object: JSON?, verb: String?, delete name: String? = nil, namespace: String? = nil) -> JSON {
-        state.withLock { s in
+    private func write(_ r: ResourceType, _ object: JSON?, verb: String?, delete name: String? = nil, namespace: String? = nil,
+                       check: (JSON?) throws -> JSON? = { _ in nil }) throws -> JSON {
+        try state.withLock { s in
+            let ns0 = object?.namespace ?? namespace
+            let slot0 = Self.slot(r, ns0, object?.name ?? name ?? "")
+            let replacement = try check(s.objects[r.storageName]?[slot0])
+            let object = replacement ?? object
             s.rv += 1
             let ns = object?.namespace ?? namespace
             let n = object?.name ?? name ?? ""
@@ -113,35 +119,42 @@ public final class MemoryClient: KubeClient, Sendable {
         if (o.name ?? "").isEmpty, let prefix = o["metadata"]["generateName"].string {
             o["metadata"]["name"] = .string(prefix + String(UUID().uuidString.lowercased().prefix(5)))
         }
-        if (try? await get(r, namespace: o.namespace, name: o.name ?? "")) != nil {
-            throw ClientError(code: 409, reason: "AlreadyExists", message: "\(r.qualifiedName) \"\(o.name ?? "")\" already exists")
+        let name = o.name ?? ""
+        return try write(r, o, verb: "create") { current in
+            if current != nil { throw ClientError(code: 409, reason: "AlreadyExists", message: "\(r.qualifiedName) \"\(name)\" already exists") }
+            return nil
         }
-        return write(r, o, verb: "create")
     }
 
     public func update(_ r: ResourceType, _ object: JSON, subresource: String?, fieldManager: String) async throws -> JSON {
-        let current = try await get(r, namespace: object.namespace, name: object.name ?? "")
-        if let rv = object.resourceVersion, rv != current.resourceVersion {
-            throw ClientError(code: 409, reason: "Conflict", message: "the object has been modified")
+        let name = object.name ?? ""
+        return try write(r, object, verb: subresource.map { "update-\($0)" } ?? "update") { current in
+            guard let current else { throw self.notFound(r, name) }
+            if let rv = object.resourceVersion, rv != current.resourceVersion {
+                throw ClientError(code: 409, reason: "Conflict", message: "the object has been modified")
+            }
+            var next = object
+            if subresource == "status" { next = current; next["status"] = object["status"] }
+            return next
         }
-        var next = object
-        if subresource == "status" { next = current; next["status"] = object["status"] }
-        return write(r, next, verb: subresource.map { "update-\($0)" } ?? "update")
     }
 
     public func patch(_ r: ResourceType, namespace: String?, name: String, type: PatchType, patch: JSON, subresource: String?, fieldManager: String) async throws -> JSON {
         let current = try await get(r, namespace: namespace, name: name)
-        let next: JSON
-        switch type {
-        case .merge: next = current.applyingMergePatch(patch)
-        case .strategic: next = try current.applyingStrategicMergePatch(patch, kind: r.kind)
-        case .json: next = try current.applyingJSONPatch(patch)
+        return try write(r, current, verb: subresource.map { "patch-\($0)" } ?? "patch") { latest in
+            guard let latest else { throw self.notFound(r, name) }
+            switch type {
+            case .merge: return latest.applyingMergePatch(patch)
+            case .strategic: return try latest.applyingStrategicMergePatch(patch, kind: r.kind)
+            case .json: return try latest.applyingJSONPatch(patch)
+            }
         }
-        return write(r, next, verb: subresource.map { "patch-\($0)" } ?? "patch")
     }
 
     public func delete(_ r: ResourceType, namespace: String?, name: String, options: JSON) async throws {
-        _ = try await get(r, namespace: namespace, name: name)
-        write(r, nil, verb: "delete", delete: name, namespace: namespace)
+        try write(r, nil, verb: "delete", delete: name, namespace: namespace) { current in
+            if current == nil { throw self.notFound(r, name) }
+            return nil
+        }
     }
 }

@@ -1,19 +1,9 @@
 import Foundation
 import KubeAPI
+import KubeClient
 
 /// Container logs in the CRI format the shim writes (`<RFC3339Nano> <stdout|stderr> <P|F> <text>`), read back
 /// for `kubectl logs` with its options.
-public struct LogOptions: Sendable {
-    public var follow = false
-    public var previous = false
-    public var timestamps = false
-    public var tailLines: Int?
-    public var sinceTime: Date?
-    public var limitBytes: Int?
-
-    public init() {}
-}
-
 public enum ContainerLog {
     public struct Entry: Equatable {
         public let timestamp: String

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeClient
 import XCTest
 
 @testable import NodeAgent

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeClient
 
 /// Small object helpers shared by the cluster controllers (kept in one namespace so they cannot clash with
 /// other controller areas in this module).

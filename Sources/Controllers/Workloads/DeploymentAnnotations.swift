@@ -39,7 +39,7 @@ enum DeploymentAnnotations {
 
     /// Older revisions first; unparsable or equal revisions by creation time.
     static func byRevision(_ a: JSON, _ b: JSON) -> Bool {
-        guard let ra = revision(of: a), let rb = revision(of: b), ra != rb else { return olderFirst(a, b) }
+        guard let ra = revision(of: a), let rb = revision(of: b), ra != rb else { return workloadOlderFirst(a, b) }
         return ra < rb
     }
 

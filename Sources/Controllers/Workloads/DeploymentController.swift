@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
+import Synchronization
 
 /// Rolls Deployments out through ReplicaSets, as kube-controller-manager's "deployment-controller"
 /// does: one ReplicaSet per pod template (`<deployment>-<pod-template-hash>`), rolling updates
@@ -19,6 +20,9 @@ public final class DeploymentController: Controller, Sendable {
     let pods: Informer
     let workers: Int
     let resyncInterval: Duration?
+    /// When each key is already due to be looked at again, so repeated syncs of a stuck rollout
+    /// do not pile up timers (client-go's delaying queue keeps only the earliest, too).
+    private let requeueAt = Mutex<[String: Date]>([:])
 
     public init(context: ControllerContext, workers: Int = 5, resyncInterval: Duration? = .seconds(30)) {
         self.context = context
@@ -45,7 +49,7 @@ public final class DeploymentController: Controller, Sendable {
             for _ in 0..<workers {
                 group.addTask {
                     await self.queue.run({ key in try await self.sync(key) }, onError: { key, error in
-                        self.context.logger.debug("\(Self.component): sync \(key) failed, will retry: \(error)"); print("DEBUGFAIL \(Self.component) \(key) \(error)")
+                        self.context.logger.debug("\(Self.component): sync \(key) failed, will retry: \(error)")
                     })
                 }
             }
@@ -59,6 +63,17 @@ public final class DeploymentController: Controller, Sendable {
                 }
             }
         }
+    }
+
+    /// Adds `key` to the queue after `seconds`, unless it is already due sooner.
+    func requeue(_ key: String, after seconds: TimeInterval) {
+        let due = Date().addingTimeInterval(seconds)
+        let schedule = requeueAt.withLock { m -> Bool in
+            if let existing = m[key], existing > Date(), existing <= due { return false }
+            m[key] = due
+            return true
+        }
+        if schedule { queue.add(key, after: seconds) }
     }
 
     func sync(_ key: String) async throws {

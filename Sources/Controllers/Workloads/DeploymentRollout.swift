@@ -18,7 +18,7 @@ enum DeploymentRollout {
     /// The only active ReplicaSet, or the newest one when none is active; nil when several are.
     static func activeOrLatest(newRS: JSON?, oldRSs: [JSON]) -> JSON? {
         if newRS == nil && oldRSs.isEmpty { return nil }
-        let newestFirst = oldRSs.sorted { olderFirst($1, $0) }
+        let newestFirst = oldRSs.sorted { workloadOlderFirst($1, $0) }
         let active = ReplicaSetSums.active(newestFirst + (newRS.map { [$0] } ?? []))
         switch active.count {
         case 0: return newRS ?? newestFirst.first

@@ -79,12 +79,12 @@ enum ReplicaSetSums {
     /// Larger first; equal sizes older first (where to take replicas from when scaling down).
     static func bySizeOlder(_ a: JSON, _ b: JSON) -> Bool {
         let sa = WorkloadFields.specReplicas(a), sb = WorkloadFields.specReplicas(b)
-        return sa == sb ? olderFirst(a, b) : sa > sb
+        return sa == sb ? workloadOlderFirst(a, b) : sa > sb
     }
 
     /// Larger first; equal sizes newer first (where to add replicas when scaling up).
     static func bySizeNewer(_ a: JSON, _ b: JSON) -> Bool {
         let sa = WorkloadFields.specReplicas(a), sb = WorkloadFields.specReplicas(b)
-        return sa == sb ? olderFirst(b, a) : sa > sb
+        return sa == sb ? workloadOlderFirst(b, a) : sa > sb
     }
 }

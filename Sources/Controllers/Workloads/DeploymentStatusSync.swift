@@ -114,6 +114,6 @@ extension DeploymentReconcile {
         if DeploymentRollout.isComplete(d, status) || current["reason"].string == DeploymentConditions.progressDeadlineExceeded { return }
         guard let updated = WorkloadTime.parse(current["lastUpdateTime"]) else { return }
         let after = updated.addingTimeInterval(TimeInterval(deadline)).timeIntervalSince(now)
-        controller.queue.add(key, after: after < 1 ? 0.5 : after + 1)
+        controller.requeue(key, after: after < 1 ? 0.5 : after + 1)
     }
 }

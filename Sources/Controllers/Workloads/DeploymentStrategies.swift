@@ -48,7 +48,7 @@ extension DeploymentReconcile {
     /// Removes replicas of old ReplicaSets that are not available anyway (oldest first), so a
     /// broken old revision cannot block the rollout.
     func cleanupUnhealthyReplicas(_ oldRSs: [JSON], maxCleanup: Int) async throws -> ([JSON], Int) {
-        var list = oldRSs.sorted(by: olderFirst)
+        var list = oldRSs.sorted(by: workloadOlderFirst)
         var total = 0
         for i in list.indices {
             if total >= maxCleanup { break }
@@ -73,7 +73,7 @@ extension DeploymentReconcile {
         if available <= minAvailable { return 0 }
         let budget = available - minAvailable
         var total = 0
-        for rs in oldRSs.sorted(by: olderFirst) {
+        for rs in oldRSs.sorted(by: workloadOlderFirst) {
             if total >= budget { break }
             let size = WorkloadFields.specReplicas(rs)
             if size == 0 { continue }

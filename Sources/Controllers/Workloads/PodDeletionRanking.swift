@@ -26,8 +26,8 @@ public enum PodDeletionRanking {
     /// are active on the same node.
     public static func ranksByNode(_ pods: [JSON], related: [JSON]) -> [Int] {
         var onNode: [String: Int] = [:]
-        for p in related where PodState.isActive(p) { onNode[PodState.nodeName(p), default: 0] += 1 }
-        return pods.map { onNode[PodState.nodeName($0)] ?? 0 }
+        for p in related where WorkloadPodState.isActive(p) { onNode[WorkloadPodState.nodeName(p), default: 0] += 1 }
+        return pods.map { onNode[WorkloadPodState.nodeName($0)] ?? 0 }
     }
 
     static func phaseOrdinal(_ pod: JSON) -> Int {
@@ -45,17 +45,17 @@ public enum PodDeletionRanking {
     }
 
     static func less(_ a: JSON, _ rankA: Int, _ b: JSON, _ rankB: Int, now: Date) -> Bool {
-        let nodeA = PodState.nodeName(a), nodeB = PodState.nodeName(b)
+        let nodeA = WorkloadPodState.nodeName(a), nodeB = WorkloadPodState.nodeName(b)
         if nodeA != nodeB && (nodeA.isEmpty || nodeB.isEmpty) { return nodeA.isEmpty }
         let phaseA = phaseOrdinal(a), phaseB = phaseOrdinal(b)
         if phaseA != phaseB { return phaseA < phaseB }
-        let readyA = PodState.isReady(a), readyB = PodState.isReady(b)
+        let readyA = WorkloadPodState.isReady(a), readyB = WorkloadPodState.isReady(b)
         if readyA != readyB { return !readyA }
         let costA = deletionCost(a), costB = deletionCost(b)
         if costA != costB { return costA < costB }
         if rankA != rankB { return rankA > rankB }
         if readyA && readyB {
-            let ta = PodState.readySince(a), tb = PodState.readySince(b)
+            let ta = WorkloadPodState.readySince(a), tb = WorkloadPodState.readySince(b)
             if ta != tb {
                 if let ta, let tb {
                     let diff = logRankDiff(ta, tb, now: now)

@@ -44,7 +44,7 @@ public final class ReplicaSetController: Controller, Sendable {
             for _ in 0..<workers {
                 group.addTask {
                     await self.queue.run({ key in try await self.sync(key) }, onError: { key, error in
-                        self.context.logger.debug("\(Self.component): sync \(key) failed, will retry: \(error)"); print("DEBUGFAIL \(Self.component) \(key) \(error)")
+                        self.context.logger.debug("\(Self.component): sync \(key) failed, will retry: \(error)")
                     })
                 }
             }
@@ -119,7 +119,7 @@ public final class ReplicaSetController: Controller, Sendable {
             // Availability needs minReadySeconds to pass after readiness; nothing else will
             // wake the ReplicaSet then, so look again a second after that.
             let minReady = WorkloadFields.minReadySeconds(rs)
-            if !PodState.isReady(old) && PodState.isReady(cur) && minReady > 0 {
+            if !WorkloadPodState.isReady(old) && WorkloadPodState.isReady(cur) && minReady > 0 {
                 queue.add(key, after: Double(minReady) + 1)
             }
             return
@@ -132,7 +132,7 @@ public final class ReplicaSetController: Controller, Sendable {
     func podDeleted(_ pod: JSON) {
         guard let ref = Ownership.controllerRef(pod), let rs = resolveControllerRef(pod.namespace ?? "", ref) else { return }
         let key = WorkloadFields.key(rs)
-        expectations.deletionObserved(key, podKey: PodState.key(pod))
+        expectations.deletionObserved(key, podKey: WorkloadPodState.key(pod))
         queue.add(key)
     }
 

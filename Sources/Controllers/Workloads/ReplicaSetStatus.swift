@@ -15,9 +15,9 @@ enum ReplicaSetStatus {
         var fullyLabeled = 0, ready = 0, available = 0
         for pod in pods {
             if template.matches(pod.labels) { fullyLabeled += 1 }
-            if PodState.isReady(pod) {
+            if WorkloadPodState.isReady(pod) {
                 ready += 1
-                if PodState.isAvailable(pod, minReadySeconds: minReady, now: now) { available += 1 }
+                if WorkloadPodState.isAvailable(pod, minReadySeconds: minReady, now: now) { available += 1 }
             }
         }
         let failure = condition(status, replicaFailure)

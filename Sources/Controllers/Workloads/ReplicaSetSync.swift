@@ -20,7 +20,7 @@ extension ReplicaSetController {
             return
         }
         // Every active pod of the namespace: owned pods that stopped matching must be released.
-        let active = pods.list(namespace: namespace).filter(PodState.isActive).sorted(by: olderFirst)
+        let active = pods.list(namespace: namespace).filter(WorkloadPodState.isActive).sorted(by: workloadOlderFirst)
         let claims = ControllerRefClaims(client: context.client, resource: .pods, owner: rs, ownerResource: .replicaSets,
                                          selector: selector, fieldManager: Self.component)
         let owned = try await claims.claim(active)
@@ -56,7 +56,7 @@ extension ReplicaSetController {
         } else if diff > 0 {
             let count = min(diff, burstReplicas)
             let victims = Self.podsToDelete(active, related: relatedPods(rs), count: count, now: context.now())
-            expectations.expectDeletions(key, podKeys: victims.map(PodState.key))
+            expectations.expectDeletions(key, podKeys: victims.map(WorkloadPodState.key))
             let errors = await withTaskGroup(of: Error?.self) { group -> [Error] in
                 for pod in victims {
                     group.addTask {
@@ -64,7 +64,7 @@ extension ReplicaSetController {
                             try await self.deletePod(pod, of: rs)
                             return nil
                         } catch {
-                            self.expectations.deletionObserved(key, podKey: PodState.key(pod))
+                            self.expectations.deletionObserved(key, podKey: WorkloadPodState.key(pod))
                             return WorkloadFields.isNotFound(error) ? nil : error
                         }
                     }
@@ -122,7 +122,7 @@ extension ReplicaSetController {
         var out: [JSON] = []
         for sibling in siblings {
             guard let selector = try? LabelSelector(selectorObject: sibling["spec"]["selector"]) else { continue }
-            for pod in all where selector.matches(pod.labels) && seen.insert(pod.uid ?? PodState.key(pod)).inserted {
+            for pod in all where selector.matches(pod.labels) && seen.insert(pod.uid ?? WorkloadPodState.key(pod)).inserted {
                 out.append(pod)
             }
         }

@@ -54,7 +54,7 @@ enum WorkloadFields {
 }
 
 /// Go's ReplicaSetsByCreationTimestamp / PodsByCreationTimestamp order: oldest first, then by name.
-func olderFirst(_ a: JSON, _ b: JSON) -> Bool {
+func workloadOlderFirst(_ a: JSON, _ b: JSON) -> Bool {
     let ta = WorkloadFields.creationTime(a) ?? .distantPast
     let tb = WorkloadFields.creationTime(b) ?? .distantPast
     if ta != tb { return ta < tb }

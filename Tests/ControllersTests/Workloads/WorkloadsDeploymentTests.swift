@@ -301,14 +301,12 @@ final class WorkloadsDeploymentTests: XCTestCase {
 
         _ = try await h.patchDeployment(type: .merge,
                                      patch: ["spec": ["paused": false]], subresource: nil, fieldManager: "kubectl")
-        do {
         try await eventually("rolled out after resume") {
             let d = try await h.deployment("web")
             let rev2 = try await h.replicaSet(running: "nginx:2.0")
             return rolloutFinished(d) && d.annotations["deployment.kubernetes.io/revision"] == "2"
                 && rev2.map(WorkloadFields.specReplicas) == 3
         }
-        } catch { print("SUMMARY\n" + (await h.summary())); throw error }
     }
 
     /// Scaling in the middle of a rollout spreads the change over both ReplicaSets in proportion
@@ -382,7 +380,7 @@ final class WorkloadsDeploymentTests: XCTestCase {
                 && DeploymentConditions.get(d["status"], "Progressing")?["reason"] == "NewReplicaSetAvailable"
         }
         let rs = try await h.replicaSets()[0]
-        _ = try await h.client.patch(.replicaSets, namespace: "default", name: rs.name ?? "", type: .merge,
+        _ = try await h.api.patch(.replicaSets, namespace: "default", name: rs.name ?? "", type: .merge,
                                      patch: ["spec": ["template": ["spec": ["dnsPolicy": "ClusterFirst"]]]],
                                      subresource: nil, fieldManager: "defaulting")
         try await Task.sleep(for: .milliseconds(300))

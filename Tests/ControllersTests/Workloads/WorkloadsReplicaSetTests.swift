@@ -26,7 +26,7 @@ final class WorkloadsReplicaSetTests: XCTestCase {
         XCTAssertEqual(creates.count, 1)
 
         // Relabelled out of the selector: released, and replaced.
-        _ = try await h.client.patch(.pods, namespace: "default", name: "stray", type: .merge,
+        _ = try await h.api.patch(.pods, namespace: "default", name: "stray", type: .merge,
                                      patch: ["metadata": ["labels": ["app": "debug"]]], subresource: nil, fieldManager: "kubectl")
         try await eventually("stray released and replaced") {
             let stray = try await h.client.get(.pods, namespace: "default", name: "stray")
@@ -58,10 +58,10 @@ final class WorkloadsReplicaSetTests: XCTestCase {
         }
         let podCount = try await h.pods().count
         XCTAssertEqual(podCount, 3, "nothing created: the three pods satisfy the ReplicaSet")
-        _ = try await h.client.patch(.replicaSets, namespace: "default", name: "app", type: .merge,
+        _ = try await h.api.patch(.replicaSets, namespace: "default", name: "app", type: .merge,
                                      patch: ["spec": ["replicas": 2]], subresource: nil, fieldManager: "kubectl")
         try await eventually("unassigned deleted first") { try await h.pods().compactMap(\.name).sorted() == ["pending", "running-ready"] }
-        _ = try await h.client.patch(.replicaSets, namespace: "default", name: "app", type: .merge,
+        _ = try await h.api.patch(.replicaSets, namespace: "default", name: "app", type: .merge,
                                      patch: ["spec": ["replicas": 1]], subresource: nil, fieldManager: "kubectl")
         try await eventually("pending deleted next") { try await h.pods().compactMap(\.name) == ["running-ready"] }
         let deletes = try await h.eventMessages(reason: "SuccessfulDelete")

@@ -8,14 +8,18 @@ import XCTest
 
 /// A MemoryClient with the ReplicaSet and Deployment controllers running on it.
 final class WorkloadsHarness: @unchecked Sendable {
+    /// The store; `seed` writes to it directly (test setup).
     let client = MemoryClient()
+    /// What the controllers and the test's own changes go through: writes one at a time.
+    let api: WorkloadsSerializedClient
     let context: ControllerContext
     let replicaSetController: ReplicaSetController
     let deploymentController: DeploymentController
     private var tasks: [Task<Void, Never>] = []
 
     init(now: @escaping @Sendable () -> Date = { Date() }) {
-        context = ControllerContext(client: client, now: now)
+        api = WorkloadsSerializedClient(client)
+        context = ControllerContext(client: api, now: now)
         replicaSetController = ReplicaSetController(context: context, workers: 2)
         deploymentController = DeploymentController(context: context, workers: 2)
     }
@@ -52,11 +56,11 @@ final class WorkloadsHarness: @unchecked Sendable {
 
     /// A stand-in kubelet: every pod in `namespace` becomes Running and Ready.
     func startKubelet(namespace: String = "default") {
-        let client = self.client
+        let client = self.api
         tasks.append(Task {
             while !Task.isCancelled {
                 if let pods = try? await client.list(.pods, namespace: namespace, options: ListOptions()).items {
-                    for pod in pods where !PodState.isReady(pod) {
+                    for pod in pods where !WorkloadPodState.isReady(pod) {
                         _ = try? await client.patch(.pods, namespace: namespace, name: pod.name ?? "", type: .merge,
                                                     patch: WorkloadsFixtures.readyStatus(), subresource: "status", fieldManager: "kubelet")
                     }
@@ -80,7 +84,7 @@ final class WorkloadsHarness: @unchecked Sendable {
             lines.append("rs \(rs.name ?? "") replicas=\(rs["spec"]["replicas"]) ann=\(rs.annotations) status=\(rs["status"].jsonString)")
         }
         for p in (try? await pods(namespace)) ?? [] {
-            lines.append("pod \(p.name ?? "") ready=\(PodState.isReady(p)) deleting=\(Ownership.isDeleting(p))")
+            lines.append("pod \(p.name ?? "") ready=\(WorkloadPodState.isReady(p)) deleting=\(Ownership.isDeleting(p))")
         }
         return lines.joined(separator: "\n")
     }
@@ -103,7 +107,7 @@ final class WorkloadsHarness: @unchecked Sendable {
             }
             next["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             do {
-                return try await client.update(.deployments, next, subresource: nil, fieldManager: fieldManager)
+                return try await api.update(.deployments, next, subresource: nil, fieldManager: fieldManager)
             } catch let e as ClientError where e.isConflict {
                 continue
             }

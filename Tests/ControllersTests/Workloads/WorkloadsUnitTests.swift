@@ -110,4 +110,39 @@ final class WorkloadsUnitTests: XCTestCase {
         XCTAssertEqual(DeploymentAnnotations.maxRevision(rss), 5)
         XCTAssertEqual(DeploymentAnnotations.lastRevision(rss), 0)
     }
+
+    func testSlowStartBatchesDoubleAndStopAtFirstFailure() async {
+        let calls = Mutex(0)
+        let (ok, error) = await ReplicaSetController.slowStartBatch(10, initialBatchSize: 1) {
+            let n = calls.withLock { c -> Int in c += 1; return c }
+            if n == 5 { throw WorkloadError("quota exceeded") }
+        }
+        // Batches of 1 and 2 succeed; the batch of 4 has one failure, so no batch of 3 follows.
+        XCTAssertEqual(calls.withLock { $0 }, 7)
+        XCTAssertEqual(ok, 6)
+        XCTAssertEqual((error as? WorkloadError)?.message, "quota exceeded")
+        let all = Mutex(0)
+        let (done, none) = await ReplicaSetController.slowStartBatch(10, initialBatchSize: 1) { all.withLock { $0 += 1 } }
+        XCTAssertEqual(done, 10)
+        XCTAssertNil(none)
+        XCTAssertEqual(all.withLock { $0 }, 10)
+    }
+
+    func testPodFromTemplate() {
+        var rs = WorkloadsFixtures.replicaSet("web-abc", replicas: 1, labels: ["app": "web"])
+        rs["metadata"]["uid"] = "rs-uid"
+        rs["spec"]["template"]["metadata"]["annotations"] = ["note": "x"]
+        rs["spec"]["template"]["metadata"]["finalizers"] = ["example.com/keep"]
+        let pod = ReplicaSetController.podFromTemplate(rs)
+        XCTAssertEqual(pod["metadata"]["generateName"], "web-abc-")
+        XCTAssertEqual(pod.labels, ["app": "web"])
+        XCTAssertEqual(pod.annotations, ["note": "x"])
+        XCTAssertEqual(pod["metadata"]["finalizers"], ["example.com/keep"])
+        XCTAssertEqual(pod.namespace, "default")
+        XCTAssertEqual(pod["spec"], rs["spec"]["template"]["spec"])
+        XCTAssertEqual(pod["metadata"]["ownerReferences"], [["apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc",
+                                                             "uid": "rs-uid", "controller": true, "blockOwnerDeletion": true]])
+        let long = PodNames.generate(prefix: String(repeating: "a", count: 70) + "-")
+        XCTAssertEqual(long.count, 63)
+    }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import KubeAPI
-import KubeClient
 import Synchronization
 
 /// Records core/v1 Events about objects, as Kubernetes components do, so `kubectl describe` and
@@ -55,7 +54,7 @@ public final class EventRecorder: Sendable {
         }
     }
 
-    static func timestamp(_ d: Date) -> String {
+    public static func timestamp(_ d: Date) -> String {
         var t = time_t(d.timeIntervalSince1970)
         var tmv = tm()
         gmtime_r(&t, &tmv)

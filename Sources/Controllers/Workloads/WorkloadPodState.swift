@@ -2,7 +2,7 @@ import Foundation
 import KubeAPI
 
 /// The pod facts the ReplicaSet and Deployment controllers count by (Kubernetes' podutil helpers).
-enum PodState {
+enum WorkloadPodState {
     /// Not finished (Succeeded/Failed) and not being deleted: the pods a ReplicaSet counts.
     static func isActive(_ pod: JSON) -> Bool {
         let phase = pod["status"]["phase"].string

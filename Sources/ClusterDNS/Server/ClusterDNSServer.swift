@@ -1,0 +1,278 @@
+import KubeAPI
+import KubeClient
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// swiftlet's cluster DNS: CoreDNS's kubernetes plugin (plus `forward . /etc/resolv.conf`, `loadbalance`)
+/// in-process. Watches Services, EndpointSlices, Pods and Namespaces through its own informers and answers on
+/// UDP and TCP on every listen address until the task running `run()` is cancelled.
+public final class ClusterDNSServer: Sendable {
+    public let config: DNSConfig
+    let informers: [Informer]
+    let cache: SnapshotCache
+    let engine: QueryEngine
+    let recorder = StatsRecorder()
+    let logger: Logger
+    private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    typealias UDPChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+    typealias TCPConnection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    typealias TCPServer = NIOAsyncChannel<TCPConnection, Never>
+
+    enum Listener {
+        case udp(UDPChannel, host: String)
+        case tcp(TCPServer, host: String)
+
+        var channel: Channel {
+            switch self {
+            case .udp(let c, _): return c.channel
+            case .tcp(let c, _): return c.channel
+            }
+        }
+    }
+
+    public init(client: any KubeClient, config: DNSConfig, logger: Logger = Logger(label: "swiftlet.cluster-dns")) {
+        self.config = config
+        self.logger = logger
+        let services = Informer(client: client, resource: .services)
+        let slices = Informer(client: client, resource: .endpointSlices)
+        let pods = Informer(client: client, resource: .pods)
+        let namespaces = Informer(client: client, resource: .namespaces)
+        informers = [services, slices, pods, namespaces]
+        let config = config
+        cache = SnapshotCache { serial in
+            let snapshot = ClusterSnapshot(services: services.list(), endpointSlices: slices.list(), pods: pods.list(),
+                                           namespaces: namespaces.list(), serial: serial)
+            return ClusterResolver(snapshot: snapshot, clusterDomain: config.clusterDomain, ttl: config.ttl, podMode: config.podMode)
+        }
+        let cache = cache
+        for i in informers { i.addHandler { _, _ in cache.invalidate() } }
+
+        var forwarder: UpstreamForwarder?
+        if config.forwardUpstream {
+            forwarder = UpstreamForwarder(servers: Self.upstreams(config, logger: logger), timeout: config.upstreamTimeout,
+                                          group: MultiThreadedEventLoopGroup.singleton)
+        }
+        engine = QueryEngine(config: config, resolver: { cache.current }, forwarder: forwarder, stats: recorder, logger: logger)
+    }
+
+    /// Counters since start, by query type and response code.
+    public var stats: DNSStats { recorder.snapshot }
+
+    /// The resolver over what the informers hold right now.
+    public var resolver: ClusterResolver { cache.current }
+
+    /// Answers one query packet as the listeners would (for tests and diagnostics; no socket involved).
+    public func respond(to packet: [UInt8], overTCP: Bool = false) async -> [UInt8]? {
+        await engine.respond(to: packet, overTCP: overTCP)
+    }
+
+    /// Returns the port once every listener is bound (useful with `port: 0`).
+    public func waitUntilListening() async -> Int {
+        await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+            let port = listening.withLock { s -> Int? in
+                if s.port == nil { s.waiters.append(c) }
+                return s.port
+            }
+            if let port { c.resume(returning: port) }
+        }
+    }
+
+    /// Starts the informers, waits (up to `syncTimeout`) for their first list, binds UDP and TCP on every listen
+    /// address (retrying every second while an address is not there yet, e.g. a bridge not yet created) and
+    /// serves until cancelled. A listener that fails is bound again.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for informer in informers { group.addTask { await informer.run() } }
+            await waitForSync()
+            let (listeners, port) = try await bindWithRetry()
+            logger.info("cluster DNS for \(config.clusterDomain) listening on \(config.listenAddresses.map { "\($0):\(port)" }.joined(separator: ", ")) (UDP, TCP)")
+            let waiters = listening.withLock { s -> [CheckedContinuation<Int, Never>] in
+                s.port = port
+                defer { s.waiters = [] }
+                return s.waiters
+            }
+            for w in waiters { w.resume(returning: port) }
+            for listener in listeners {
+                group.addTask { await self.keepServing(listener, port: port) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    // MARK: - start-up
+
+    private func waitForSync() async {
+        let deadline = ContinuousClock.now + config.syncTimeout
+        while !informers.allSatisfy(\.hasSynced), ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if !informers.allSatisfy(\.hasSynced) { logger.warning("starting cluster DNS with unsynced Kubernetes API") }
+    }
+
+    /// The upstream servers: the configured ones, or resolv.conf's, minus our own listen sockets (a loop).
+    static func upstreams(_ config: DNSConfig, logger: Logger) -> [SocketAddress] {
+        let names = config.upstreamServers.isEmpty ? ResolvConf.nameservers(path: config.resolvConf) : config.upstreamServers
+        let own = Set(config.listenAddresses.compactMap(IPText.parse))
+        let servers: [SocketAddress] = names.compactMap { text in
+            guard let (host, port) = ResolvConf.hostAndPort(text), let ip = IPText.parse(host) else {
+                logger.warning("ignoring upstream nameserver \"\(text)\": not an IP address with an optional port")
+                return nil
+            }
+            if own.contains(ip) && port == config.port {
+                logger.warning("ignoring upstream nameserver \(text): it is cluster DNS itself")
+                return nil
+            }
+            return try? SocketAddress(ipAddress: host, port: port)
+        }
+        if servers.isEmpty { logger.warning("no upstream nameservers: names outside \(config.clusterDomain) will get SERVFAIL") }
+        return servers
+    }
+
+    private func bindWithRetry() async throws -> ([Listener], Int) {
+        var attempt = 0
+        while true {
+            do {
+                return try await bindAll()
+            } catch {
+                if attempt % 30 == 0 { logger.warning("cluster DNS cannot listen yet (retrying every second): \(error)") }
+                attempt += 1
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Binds UDP then TCP on every address; with port 0 the first UDP socket picks the port for all.
+    private func bindAll() async throws -> ([Listener], Int) {
+        var port = config.port
+        var bound: [Listener] = []
+        do {
+            for host in config.listenAddresses {
+                let udp = try await bindUDP(host: host, port: port)
+                bound.append(udp)
+                if port == 0 { port = udp.channel.localAddress?.port ?? 0 }
+                bound.append(try await bindTCP(host: host, port: port))
+            }
+            return (bound, port)
+        } catch {
+            for l in bound { try? await l.channel.close() }
+            throw error
+        }
+    }
+
+    func bindUDP(host: String, port: Int) async throws -> Listener {
+        do {
+            let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try UDPChannel(wrappingChannelSynchronously: channel) }
+                }
+            return .udp(channel, host: host)
+        } catch {
+            throw ListenError(proto: "udp", host: host, port: port, underlying: error)
+        }
+    }
+
+    func bindTCP(host: String, port: Int) async throws -> Listener {
+        let idle = TimeAmount(config.tcpIdleTimeout)
+        do {
+            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port) { child in
+                    child.eventLoop.makeCompletedFuture {
+                        let sync = child.pipeline.syncOperations
+                        try sync.addHandler(IdleStateHandler(readTimeout: idle))
+                        try sync.addHandler(CloseOnIdleHandler())
+                        try sync.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
+                        return try TCPConnection(wrappingChannelSynchronously: child)
+                    }
+                }
+            return .tcp(server, host: host)
+        } catch {
+            throw ListenError(proto: "tcp", host: host, port: port, underlying: error)
+        }
+    }
+
+    // MARK: - serving
+
+    /// Serves on a listener; if it fails (rather than being cancelled), binds the same address again.
+    private func keepServing(_ first: Listener, port: Int) async {
+        var listener: Listener? = first
+        while !Task.isCancelled {
+            if let l = listener {
+                do {
+                    switch l {
+                    case .udp(let c, _): try await serveUDP(c)
+                    case .tcp(let c, _): try await serveTCP(c)
+                    }
+                } catch {
+                    if !Task.isCancelled { logger.error("cluster DNS listener \(l.channel.localAddress?.description ?? "?") failed: \(error)") }
+                }
+            }
+            guard !Task.isCancelled else { return }
+            try? await Task.sleep(for: .seconds(1))
+            switch first {
+            case .udp(_, let host): listener = try? await bindUDP(host: host, port: port)
+            case .tcp(_, let host): listener = try? await bindTCP(host: host, port: port)
+            }
+        }
+    }
+
+    private func serveUDP(_ channel: UDPChannel) async throws {
+        let engine = self.engine
+        try await channel.executeThenClose { inbound, outbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await envelope in inbound {
+                    let packet = Array(envelope.data.readableBytesView)
+                    let client = envelope.remoteAddress
+                    // Each query on its own task: one waiting on an upstream must not hold up the rest.
+                    group.addTask {
+                        guard let reply = await engine.respond(to: packet, overTCP: false) else { return }
+                        try? await outbound.write(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)))
+                    }
+                }
+            }
+        }
+    }
+
+    private func serveTCP(_ server: TCPServer) async throws {
+        let engine = self.engine
+        let logger = self.logger
+        try await server.executeThenClose { connections in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await connection in connections {
+                    group.addTask {
+                        do {
+                            try await connection.executeThenClose { frames, output in
+                                for try await frame in frames {
+                                    guard let reply = await engine.respond(to: Array(frame.readableBytesView), overTCP: true) else { continue }
+                                    try await output.write(ByteBuffer(bytes: DNSTCPFraming.frame(reply)))
+                                }
+                            }
+                        } catch {
+                            // Resets and idle closes end a connection; the listener carries on.
+                            logger.trace("cluster DNS TCP connection ended: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Binding a listen socket failed; names the protocol and address.
+public struct ListenError: Error, CustomStringConvertible {
+    public let proto: String
+    public let host: String
+    public let port: Int
+    public let underlying: Error
+    public var description: String { "listen on \(proto) \(host):\(port): \(underlying)" }
+}
+
+extension TimeAmount {
+    init(_ d: Duration) {
+        let (seconds, attoseconds) = d.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

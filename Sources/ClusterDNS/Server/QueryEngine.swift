@@ -1,0 +1,157 @@
+import Logging
+
+/// Turns one query packet into one reply packet: decoding, the checks every DNS server makes (FORMERR,
+/// NOTIMP, BADVERS), the cluster resolver or the upstream forwarder, EDNS and truncation. Both transports
+/// share it; it has no sockets of its own.
+final class QueryEngine: Sendable {
+    let config: DNSConfig
+    let resolver: @Sendable () -> ClusterResolver
+    let forwarder: UpstreamForwarder?
+    let stats: StatsRecorder
+    let logger: Logger
+
+    /// Largest UDP payload we will send whatever the client advertises (DNS flag day 2020 recommends 1232;
+    /// 4096 is the common ceiling).
+    static let maxUDPPayload = 4096
+
+    init(config: DNSConfig, resolver: @escaping @Sendable () -> ClusterResolver, forwarder: UpstreamForwarder?,
+         stats: StatsRecorder, logger: Logger) {
+        self.config = config
+        self.resolver = resolver
+        self.forwarder = forwarder
+        self.stats = stats
+        self.logger = logger
+    }
+
+    /// The reply to send, or nil when the packet deserves none (not a query, or not even a header).
+    func respond(to packet: [UInt8], overTCP: Bool) async -> [UInt8]? {
+        let query: DNSMessage
+        do {
+            query = try DNSMessage(decoding: packet)
+        } catch {
+            guard let header = DNSMessage.peekHeader(packet), !header.isResponse else { return nil }
+            count(type: nil, overTCP: overTCP)
+            var reply = DNSMessage(header: Self.replyHeader(header))
+            reply.rcode = .formatError
+            return finish(reply, limit: 512, overTCP: overTCP)
+        }
+        guard !query.header.isResponse else { return nil }
+        count(type: query.questions.first?.type, overTCP: overTCP)
+
+        var reply = DNSMessage(header: Self.replyHeader(query.header), questions: query.questions)
+        if let e = query.edns {
+            reply.edns = EDNS(udpPayloadSize: UInt16(min(Self.maxUDPPayload, max(512, Int(e.udpPayloadSize)))), dnssecOK: e.dnssecOK)
+        }
+        let limit = overTCP ? 65535 : min(Self.maxUDPPayload, max(512, Int(query.edns?.udpPayloadSize ?? 512)))
+
+        guard query.header.opcode == DNSOpcode.query else {
+            reply.rcode = .notImplemented
+            return finish(reply, limit: limit, overTCP: overTCP)
+        }
+        guard query.questions.count == 1, let question = query.questions.first else {
+            reply.rcode = .formatError
+            return finish(reply, limit: limit, overTCP: overTCP)
+        }
+        if let e = query.edns, e.version > 0 {
+            reply.rcode = .badVersion  // RFC 6891 §6.1.3
+            return finish(reply, limit: limit, overTCP: overTCP)
+        }
+
+        let answer: ResolverAnswer
+        switch resolver().resolve(question) {
+        case .answer(let a):
+            answer = a
+        case .upstream(let fallback):
+            guard config.forwardUpstream, let forwarder else {
+                answer = fallback
+                break
+            }
+            stats.update { $0.forwarded += 1 }
+            do {
+                let upstream = try await forwarder.forward(packet, overTCP: overTCP)
+                return fitForwarded(upstream, limit: limit, overTCP: overTCP)
+            } catch {
+                logger.debug("forwarding \(question.name) \(question.type) failed: \(error)")
+                stats.update { $0.forwardFailures += 1 }
+                reply.rcode = .serverFailure
+                return finish(reply, limit: limit, overTCP: overTCP)
+            }
+        }
+
+        reply.rcode = answer.rcode
+        reply.header.authoritative = answer.authoritative
+        reply.answers = config.shuffleAddresses ? Self.shuffled(answer.answers) : answer.answers
+        reply.authority = answer.authority
+        reply.additional = answer.additional
+        if let chase = answer.chase, config.forwardUpstream, let forwarder {
+            // An ExternalName pointing outside the cluster: complete the CNAME from upstream, as CoreDNS does.
+            stats.update { $0.forwarded += 1 }
+            if let records = try? await forwarder.lookup(chase) {
+                reply.answers += records
+            } else {
+                stats.update { $0.forwardFailures += 1 }
+            }
+        }
+        return finish(reply, limit: limit, overTCP: overTCP)
+    }
+
+    /// The reply header: the query's ID, opcode, RD and CD; RA set since names outside the cluster are
+    /// resolved for the client.
+    static func replyHeader(_ q: DNSHeader) -> DNSHeader {
+        var h = DNSHeader(id: q.id)
+        h.isResponse = true
+        h.opcode = q.opcode
+        h.recursionDesired = q.recursionDesired
+        h.checkingDisabled = q.checkingDisabled
+        h.recursionAvailable = true
+        return h
+    }
+
+    /// Address records in random order (the loadbalance plugin's round robin); the rest keep their place,
+    /// so a CNAME still comes before the addresses it leads to.
+    static func shuffled(_ records: [DNSRecord]) -> [DNSRecord] {
+        let addressIndices = records.indices.filter { records[$0].type == .a || records[$0].type == .aaaa }
+        guard addressIndices.count > 1 else { return records }
+        var out = records
+        for (slot, record) in zip(addressIndices, addressIndices.map { records[$0] }.shuffled()) { out[slot] = record }
+        return out
+    }
+
+    private func count(type: DNSType?, overTCP: Bool) {
+        stats.update {
+            $0.queriesByType[type.map { String(describing: $0) } ?? "none", default: 0] += 1
+            if overTCP { $0.tcpQueries += 1 } else { $0.udpQueries += 1 }
+        }
+    }
+
+    private func finish(_ reply: DNSMessage, limit: Int, overTCP: Bool) -> [UInt8]? {
+        do {
+            let (bytes, truncated) = try reply.encoded(limit: limit)
+            stats.update {
+                $0.responsesByRcode[String(describing: reply.rcode), default: 0] += 1
+                if truncated { $0.truncated += 1 }
+            }
+            return bytes
+        } catch {
+            // Only a name from the cluster's objects that breaks DNS limits gets here; say so and fail the query.
+            logger.warning("encoding the answer to \(reply.questions.first?.name.description ?? "?") failed: \(error)")
+            var failed = DNSMessage(header: reply.header, questions: reply.questions, edns: reply.edns)
+            failed.rcode = .serverFailure
+            stats.update { $0.responsesByRcode["SERVFAIL", default: 0] += 1 }
+            return try? failed.encoded()
+        }
+    }
+
+    /// Passes an upstream reply through; one too big for the client's UDP size is cut down like our own.
+    private func fitForwarded(_ bytes: [UInt8], limit: Int, overTCP: Bool) -> [UInt8]? {
+        guard let reply = try? DNSMessage(decoding: bytes) else {
+            stats.update { $0.responsesByRcode[String(describing: DNSRCode(UInt16((DNSMessage.peekHeader(bytes)?.rcodeLow ?? 2)))), default: 0] += 1 }
+            return bytes.count <= limit ? bytes : nil
+        }
+        if bytes.count <= limit {
+            stats.update { $0.responsesByRcode[String(describing: reply.rcode), default: 0] += 1 }
+            return bytes
+        }
+        return finish(reply, limit: limit, overTCP: overTCP)
+    }
+}

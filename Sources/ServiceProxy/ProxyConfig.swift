@@ -1,0 +1,41 @@
+/// What the service proxy needs to know about this node and its networks.
+public struct ProxyConfig: Sendable, Equatable {
+    /// The `ip` family nftables table that holds every rule (tests use their own name).
+    public var tableName: String
+    /// The ClusterIP range: addresses in it that no Service owns are dropped.
+    public var serviceCIDR: String
+    /// The pod range, used to tell pod traffic from everything else (kube-proxy's "ClusterCIDR" local
+    /// detection). When nil the bridge name is used instead ("BridgeInterface" detection).
+    public var clusterCIDR: String?
+    /// Addresses that accept NodePort traffic. Loopback addresses are ignored (NodePorts never answer on
+    /// 127.0.0.1, as with kube-proxy's nftables mode); when empty, every local non-loopback address does.
+    public var nodeIPs: [String]
+    /// The Node whose endpoints count as local for the `Local` traffic policies.
+    public var nodeName: String
+    /// The bridge the pods hang off; traffic arriving on it comes from pods.
+    public var bridgeName: String
+    /// The packet mark bit that asks for masquerade in postrouting (kube-proxy's default bit 14).
+    public var masqueradeMark: UInt32
+    /// Masquerade all traffic to ClusterIPs, not only traffic from outside the pod network.
+    public var masqueradeAll: Bool
+    /// Syncs are coalesced: at most one starts per interval.
+    public var minSyncInterval: Duration
+    /// A full rewrite of the table at this interval repairs anything changed behind our back; nil: never.
+    public var fullSyncInterval: Duration?
+
+    public init(tableName: String = "swiftlet", serviceCIDR: String = "10.96.0.0/12", clusterCIDR: String? = nil,
+                nodeIPs: [String] = [], nodeName: String, bridgeName: String = "swiftlet0",
+                masqueradeMark: UInt32 = 0x4000, masqueradeAll: Bool = false,
+                minSyncInterval: Duration = .milliseconds(100), fullSyncInterval: Duration? = .seconds(3600)) {
+        self.tableName = tableName
+        self.serviceCIDR = serviceCIDR
+        self.clusterCIDR = clusterCIDR
+        self.nodeIPs = nodeIPs
+        self.nodeName = nodeName
+        self.bridgeName = bridgeName
+        self.masqueradeMark = masqueradeMark
+        self.masqueradeAll = masqueradeAll
+        self.minSyncInterval = minSyncInterval
+        self.fullSyncInterval = fullSyncInterval
+    }
+}

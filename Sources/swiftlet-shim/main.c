@@ -1,0 +1,2 @@
+#include "cspawn.h"
+int main(void){return 0;}
