@@ -4,24 +4,38 @@ DATA_DIR ?= /var/lib/swiftlet
 API_PORT ?= 6443
 SWIFT ?= swift
 # Debian packages the build and the tests need.
-DEBS := libsqlite3-dev openssl curl python3 python3-yaml
+DEBS := libsqlite3-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev \
+        nftables iproute2 util-linux openssl curl bind9-dnsutils busybox-static nginx-light \
+        docker-registry skopeo python3 python3-yaml python3-pexpect
+IMAGES := .build/images
 
-.PHONY: deps build release up down test unit e2e bench clean
+.PHONY: deps build release images up down test unit e2e bench clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
-	@python3 -c 'import pytest, yaml' 2>/dev/null || python3 -m pip install -q pytest pyyaml
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; rc=$$?; \
+		rm -f /usr/sbin/policy-rc.d; exit $$rc; fi
+	@python3 -c 'import pytest, yaml, pexpect' 2>/dev/null || python3 -m pip install -q pytest pyyaml pexpect
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build --build-tests
 
 release: deps
 	$(SWIFT) build -c release
 
+# The tutorial's images, built from Debian packages as OCI archives (once; rebuilt when the recipes change).
+images: deps
+	@mkdir -p $(IMAGES)
+	@if [ ! -f $(IMAGES)/.done ] || [ -n "$$(find rootfs-images -newer $(IMAGES)/.done -type f)" ]; then \
+		bash rootfs-images/build.sh $(IMAGES) && touch $(IMAGES)/.done; fi
+
 # Bring up a node: build release, install the binary, start the server in the background, wait until it serves.
-up: release
+up: release images
 	install -m 0755 .build/release/swiftlet /usr/local/bin/swiftlet
+	install -m 0755 .build/release/swiftlet-shim /usr/local/bin/swiftlet-shim
+	@for a in $(IMAGES)/*.tar; do /usr/local/bin/swiftlet image import --data-dir $(DATA_DIR) $$a >/dev/null; done
 	@mkdir -p $(DATA_DIR)
 	@if [ -f $(DATA_DIR)/swiftlet.pid ] && kill -0 $$(cat $(DATA_DIR)/swiftlet.pid) 2>/dev/null; then \
 		echo "swiftlet already running (pid $$(cat $(DATA_DIR)/swiftlet.pid))"; \
@@ -30,22 +44,25 @@ up: release
 		echo $$! > $(DATA_DIR)/swiftlet.pid; \
 	fi
 	@for i in $$(seq 1 120); do \
-		if [ -f $(DATA_DIR)/admin.kubeconfig ] && kubectl --kubeconfig $(DATA_DIR)/admin.kubeconfig get --raw /readyz >/dev/null 2>&1; then \
+		if [ -f $(DATA_DIR)/admin.kubeconfig ] && kubectl --kubeconfig $(DATA_DIR)/admin.kubeconfig get nodes 2>/dev/null | grep -q " Ready "; then \
 			echo "swiftlet is up. Use it with:"; echo "export KUBECONFIG=$(DATA_DIR)/admin.kubeconfig"; exit 0; fi; sleep 0.5; done; \
 	echo "swiftlet did not become ready; see $(DATA_DIR)/swiftlet.log"; tail -20 $(DATA_DIR)/swiftlet.log; exit 1
 
+# Stop the node and remove what it made on the host: pods, monitors, netns, veths, bridge, routes, nftables, mounts.
 down:
-	@if [ -f $(DATA_DIR)/swiftlet.pid ]; then kill $$(cat $(DATA_DIR)/swiftlet.pid) 2>/dev/null || true; rm -f $(DATA_DIR)/swiftlet.pid; fi
+	@if [ -f $(DATA_DIR)/swiftlet.pid ]; then kill $$(cat $(DATA_DIR)/swiftlet.pid) 2>/dev/null || true; \
+		for i in $$(seq 1 30); do kill -0 $$(cat $(DATA_DIR)/swiftlet.pid) 2>/dev/null || break; sleep 0.5; done; rm -f $(DATA_DIR)/swiftlet.pid; fi
+	@if [ -x /usr/local/bin/swiftlet ]; then /usr/local/bin/swiftlet reset --data-dir $(DATA_DIR); fi
 	@echo "swiftlet stopped"
 
 # Every test: unit tests of the pure parts, then the end-to-end tests with the real kubectl.
-test: build unit e2e
+test: build images unit e2e
 
 unit:
 	$(SWIFT) test --skip-build 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 
 e2e:
-	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet python3 -m pytest -q tests/e2e
+	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet SWIFTLET_IMAGES=$(CURDIR)/$(IMAGES) python3 -m pytest -q tests/e2e
 
 bench: release
 	python3 bench/run.py

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftlet", targets: ["swiftlet"]),
+        .executable(name: "swiftlet-shim", targets: ["swiftlet-shim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -61,13 +62,47 @@ let package = Package(
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // C: clone3 and the child's steps up to execve (async-signal-safe only); seccomp compiled in the parent.
+        .target(name: "CSpawn", dependencies: ["CSeccomp", "CCap"]),
+        // C: the per-container monitor (parent of the container; keeps exit code, logs, tty).
+        .executableTarget(name: "swiftlet-shim", dependencies: ["CSpawn"]),
+        // Container planning (pure) and execution through the shim.
+        .target(name: "ContainerRuntime", dependencies: ["KubeAPI", "CSpawn"]),
+        // OCI/docker archives, the content store, layer unpacking, registry pulls.
+        .target(name: "ImageStore", dependencies: [
+            "CArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Pod sandboxes' networking: netns, veth, bridge, IPAM, host routes (libnl-route).
+        .target(name: "CNetlinkShim"),
+        .target(name: "PodNetwork", dependencies: ["CNetlink", "CNetlinkShim"]),
+        // The service proxy: Services + EndpointSlices → one nftables table (libnftables).
+        .target(name: "ServiceProxy", dependencies: ["KubeAPI", "KubeClient", "CNftables",
+                                                      .product(name: "Logging", package: "swift-log")]),
+        // Cluster DNS on SwiftNIO (UDP and TCP).
+        .target(name: "ClusterDNS", dependencies: [
+            "KubeAPI", "KubeClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The node agent: pods bound to this node → sandboxes, volumes, containers, status, streams.
+        .target(name: "NodeAgent", dependencies: [
+            "KubeAPI", "KubeClient", "ContainerRuntime", "ImageStore", "PodNetwork",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "swiftlet", dependencies: [
-            "APIServer", "Controllers", "KubeClient",
+            "APIServer", "Controllers", "KubeClient", "NodeAgent", "PodNetwork", "ServiceProxy", "ClusterDNS", "ImageStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"]),
         .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI"]),
+        .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent"]),
+        .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork"]),
+        .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "KubeAPI"]),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClientTesting"]),
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeClientTesting"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeClientTesting"]),
     ]
 )

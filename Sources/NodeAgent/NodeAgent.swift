@@ -70,7 +70,7 @@ public final class NodeAgent: Sendable {
     /// Pods that exist on disk but are no longer bound here (deleted while the agent was down) are torn down;
     /// the rest are adopted by their workers when the pod informer lists them.
     func recover() async {
-        guard let dirs = try? FileManager.default.contentsOfDirectory(atPath: ctx.config.podsDir) else { return }
+        let dirs = (try? FileManager.default.contentsOfDirectory(atPath: ctx.config.podsDir)) ?? []
         let bound = Set(((try? await ctx.client.list(.pods, namespace: nil,
                                                       options: ListOptions(fieldSelector: "spec.nodeName=\(ctx.config.nodeName)")))?.items ?? [])
                             .compactMap(\.uid))
@@ -78,6 +78,9 @@ public final class NodeAgent: Sendable {
             let orphan = PodWorker(pod: ["metadata": ["uid": .string(uid), "name": "", "namespace": ""], "spec": [:]], ctx: ctx)
             await orphan.adoptForCleanup()
             await orphan.terminate(deleteFromAPI: false)
+        }
+        for uid in ctx.sandboxes.leftovers() where !bound.contains(uid) {
+            try? ctx.sandboxes.destroySandbox(podUID: uid)
         }
     }
 

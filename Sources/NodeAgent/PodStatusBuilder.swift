@@ -7,7 +7,7 @@ public struct ContainerRecord: Sendable {
     public var imageID: String = ""
     public var containerID: String = ""
     public var restartCount: Int = 0
-    public var state: ContainerState = .unknown
+    public var state: RunState = .unknown
     /// Why the container is not running yet (ContainerCreating, ErrImagePull, CrashLoopBackOff, ...).
     public var waiting: (reason: String, message: String)? = ("ContainerCreating", "")
     public var lastTermination: (code: Int32, reason: String, startedAt: String, finishedAt: String, containerID: String)?

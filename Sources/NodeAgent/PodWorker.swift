@@ -229,15 +229,6 @@ actor PodWorker {
             }
             podForEnv["status"]["hostIP"] = .string(ctx.config.nodeIP)
             let env = try ContainerEnvironment(pod: podForEnv, container: spec, serviceVariables: serviceVars, lookup: lookup).resolve()
-            let lookupEnv = Dictionary(env, uniquingKeysWith: { _, b in b })
-            let expand: (String) -> String = { ContainerEnvironment.expand($0) { lookupEnv[$0] } }
-            let command = spec["command"].elements.compactMap(\.string).map(expand)
-            let args = spec["args"].elements.compactMap(\.string).map(expand)
-            let argv: [String]
-            if !command.isEmpty { argv = command + args }
-            else if !args.isEmpty { argv = image.entrypoint + args }
-            else { argv = image.entrypoint + image.cmd }
-            guard !argv.isEmpty else { throw ContainerEnvironment.Failure(description: "no command specified") }
             let dir = bundle(r)
             try? FileManager.default.removeItem(atPath: dir)
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -253,18 +244,12 @@ actor PodWorker {
                 let payload = !v["secret"].isNull || !v["configMap"].isNull || !v["downwardAPI"].isNull || !v["projected"].isNull
                 mounts.append((source, path, m["readOnly"].bool == true || payload))
             }
-            mounts.append((podDir + "/etc-hosts", "/etc/hosts", false))
-            mounts.append((podDir + "/resolv.conf", "/etc/resolv.conf", false))
-            mounts.append((podDir + "/hostname", "/etc/hostname", false))
             let launch = ContainerLaunch(
                 podUID: uid, podName: name, podNamespace: namespace, containerName: r.name, attempt: r.restartCount,
-                bundleDir: dir, logPath: "\(logDir)/\(r.restartCount).log", image: image, argv: argv,
-                env: Self.mergeEnv(image: image.env, container: env),
-                workingDir: spec["workingDir"].string ?? (image.workingDir.isEmpty ? "/" : image.workingDir),
-                hostname: pod["spec"]["hostname"].string ?? name, netnsPath: sandbox?.netnsPath ?? "",
-                mounts: mounts, container: spec, podSecurityContext: pod["spec"]["securityContext"],
-                tty: spec["tty"].bool == true, stdin: spec["stdin"].bool == true, stdinOnce: spec["stdinOnce"].bool == true,
-                seccompDefault: ctx.config.seccompDefault)
+                bundleDir: dir, logPath: "\(logDir)/\(r.restartCount).log", image: image, env: env,
+                netnsPath: sandbox?.netnsPath ?? "", mounts: mounts, hostsFile: podDir + "/etc-hosts",
+                resolvConf: podDir + "/resolv.conf", hostnameFile: podDir + "/hostname",
+                container: spec, pod: pod, seccompDefault: ctx.config.seccompDefault)
             await ctx.events.normal(pod, "Created", "Created container \(r.name)", fieldPath: "spec.containers{\(r.name)}")
             r.state = try await ctx.engine.start(launch)
             r.containerID = containerID(r.name, r.restartCount)
@@ -280,18 +265,6 @@ actor PodWorker {
             backoffUntil[r.name] = Date().addingTimeInterval(backoffDelay[r.name] ?? 10)
             await ctx.events.warning(pod, "Failed", "Error: \(error)", fieldPath: "spec.containers{\(r.name)}")
         }
-    }
-
-    /// The image's env, overridden by the container's, in order.
-    static func mergeEnv(image: [String], container: [(String, String)]) -> [(String, String)] {
-        var out: [(String, String)] = image.compactMap { kv in
-            guard let eq = kv.firstIndex(of: "=") else { return nil }
-            return (String(kv[..<eq]), String(kv[kv.index(after: eq)...]))
-        }
-        for (k, v) in container {
-            if let i = out.firstIndex(where: { $0.0 == k }) { out[i].1 = v } else { out.append((k, v)) }
-        }
-        return out
     }
 
     func ensureImage(_ ref: String, policy: String, container: String) async throws -> ResolvedImage {
@@ -397,6 +370,7 @@ actor PodWorker {
                 try? ctx.engine.remove(bundleDir: "\(dir)/\(attempt)")
             }
         }
+        ctx.engine.cleanUpPod(podUID: uid)
         volumes.tearDown()
         try? ctx.sandboxes.destroySandbox(podUID: uid)
         try? FileManager.default.removeItem(atPath: podDir)

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeClient
 #if canImport(Glibc)
 import Glibc
 #endif

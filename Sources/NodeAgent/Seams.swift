@@ -23,6 +23,8 @@ public protocol SandboxProvider: Sendable {
     func sandbox(podUID: String) -> PodSandbox?
     func listSandboxes() -> [PodSandbox]
     func destroySandbox(podUID: String) throws
+    /// Pod UIDs with any network state, including half-made sandboxes from a crash.
+    func leftovers() -> [String]
 }
 
 /// An image ready to run: its layers (lowest first) and its config.
@@ -64,33 +66,34 @@ public struct ContainerLaunch: Sendable {
     public var bundleDir: String
     public var logPath: String
     public var image: ResolvedImage
-    public var argv: [String]
+    /// The container's environment as resolved from env, envFrom, valueFrom and Service links, in order.
     public var env: [(String, String)]
-    public var workingDir: String
-    public var hostname: String
     public var netnsPath: String
     /// (host path, container path, read-only)
     public var mounts: [(String, String, Bool)]
-    public var container: JSON   // the pod spec's container, for securityContext and resources
-    public var podSecurityContext: JSON
-    public var tty: Bool
-    public var stdin: Bool
-    public var stdinOnce: Bool
+    public var hostsFile: String
+    public var resolvConf: String
+    public var hostnameFile: String
+    /// The pod spec's container (command, args, securityContext, resources, tty) and the pod itself.
+    public var container: JSON
+    public var pod: JSON
     public var seccompDefault: Bool
 }
 
-public enum ContainerState: Sendable, Equatable {
+public enum RunState: Sendable, Equatable {
     case running(pid: Int32, startedAt: String)
     case exited(code: Int32, startedAt: String, finishedAt: String, reason: String)
     case unknown
 }
 
 public protocol ContainerEngine: Sendable {
-    func start(_ launch: ContainerLaunch) async throws -> ContainerState
-    func state(bundleDir: String) -> ContainerState
+    func start(_ launch: ContainerLaunch) async throws -> RunState
+    func state(bundleDir: String) -> RunState
     func signal(bundleDir: String, _ signal: Int32)
     /// Stops processes, unmounts and removes the bundle (the log file stays for --previous).
     func remove(bundleDir: String) throws
     func exec(bundleDir: String, argv: [String], tty: Bool, stdin: Bool) async throws -> any StreamSession
     func attach(bundleDir: String, stdin: Bool) async throws -> any StreamSession
+    /// Removes what the pod as a whole held (its cgroup), after its containers are removed.
+    func cleanUpPod(podUID: String)
 }

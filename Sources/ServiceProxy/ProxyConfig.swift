@@ -20,13 +20,15 @@ public struct ProxyConfig: Sendable, Equatable {
     public var masqueradeAll: Bool
     /// Syncs are coalesced: at most one starts per interval.
     public var minSyncInterval: Duration
-    /// A full rewrite of the table at this interval repairs anything changed behind our back; nil: never.
+    /// Rewrite the whole table at this interval, repairing anything changed behind our back. Off by
+    /// default: a full rewrite recreates the table and so forgets ClientIP affinity. (A table removed by
+    /// someone else is rebuilt anyway on the next change: the partial update fails and a full one follows.)
     public var fullSyncInterval: Duration?
 
     public init(tableName: String = "swiftlet", serviceCIDR: String = "10.96.0.0/12", clusterCIDR: String? = nil,
                 nodeIPs: [String] = [], nodeName: String, bridgeName: String = "swiftlet0",
                 masqueradeMark: UInt32 = 0x4000, masqueradeAll: Bool = false,
-                minSyncInterval: Duration = .milliseconds(100), fullSyncInterval: Duration? = .seconds(3600)) {
+                minSyncInterval: Duration = .milliseconds(100), fullSyncInterval: Duration? = nil) {
         self.tableName = tableName
         self.serviceCIDR = serviceCIDR
         self.clusterCIDR = clusterCIDR

@@ -52,20 +52,18 @@ extension ProxyRenderer {
 
         // No endpoints at all: reject (connect fails at once). Endpoints, but none that this traffic
         // may use (a Local policy without local endpoints): drop, as kube-proxy does.
-        let reject = "goto \(Self.rejectChain)"
-        let internalFilter = eps.hasAny ? "drop" : reject
-        let externalFilter = eps.hasAny ? "drop" : reject
+        let filterVerdict = eps.hasAny ? "drop" : "goto \(Self.rejectChain)"
         let dport = "\(proto) . \(svc.port)"
 
         if hasInternal {
             element(Self.serviceIPsMap, "\(svc.clusterIP) . \(dport)", "goto \(internalChain)")
         } else {
-            element(Self.noEndpointServicesMap, "\(svc.clusterIP) . \(dport)", internalFilter)
+            element(Self.noEndpointServicesMap, "\(svc.clusterIP) . \(dport)", filterVerdict)
         }
 
         for ip in svc.externalIPs {
             if eps.hasAny { element(Self.serviceIPsMap, "\(ip) . \(dport)", "goto \(svc.externalChain)") }
-            if !hasExternal { element(Self.noEndpointServicesMap, "\(ip) . \(dport)", externalFilter) }
+            if !hasExternal { element(Self.noEndpointServicesMap, "\(ip) . \(dport)", filterVerdict) }
         }
 
         // loadBalancerSourceRanges: sources outside the ranges are dropped before DNAT. When the node
@@ -85,13 +83,13 @@ extension ProxyRenderer {
             if usesFirewall { element(Self.firewallIPsMap, "\(ip) . \(dport)", "goto \(svc.firewallChain)") }
         }
         if !hasExternal {
-            for ip in svc.loadBalancerIPs { element(Self.noEndpointServicesMap, "\(ip) . \(dport)", externalFilter) }
+            for ip in svc.loadBalancerIPs { element(Self.noEndpointServicesMap, "\(ip) . \(dport)", filterVerdict) }
         }
 
         if svc.nodePort != 0 {
             let key = "\(proto) . \(svc.nodePort)"
             if eps.hasAny { element(Self.serviceNodePortsMap, key, "goto \(svc.externalChain)") }
-            if !hasExternal { element(Self.noEndpointNodePortsMap, key, externalFilter) }
+            if !hasExternal { element(Self.noEndpointNodePortsMap, key, filterVerdict) }
         }
 
         // ClusterIP traffic from outside the pod network (the host, other nodes) is masqueraded so that

@@ -120,7 +120,9 @@ public struct ProxyRenderer: Sendable {
         // instead of timing out.
         append("meta l4proto tcp reject with tcp reset", to: Self.rejectChain)
         append("reject", to: Self.rejectChain)
-        append("ip daddr @\(Self.clusterIPsSet) reject comment \"Reject traffic to invalid ports of ClusterIPs\"",
+        // The reject chain answers TCP with a reset: ICMP errors are rate-limited per peer (and redirects
+        // sent by the bridge-routing host count against the same budget), a reset is always sent.
+        append("ip daddr @\(Self.clusterIPsSet) goto \(Self.rejectChain) comment \"Reject traffic to invalid ports of ClusterIPs\"",
                to: Self.clusterIPsCheckChain)
         if let cidr = IPv4CIDR(config.serviceCIDR) {
             append("ip daddr \(cidr) drop comment \"Drop traffic to unallocated ClusterIPs\"", to: Self.clusterIPsCheckChain)

@@ -9,8 +9,10 @@ public struct ProxySyncStats: Sendable, Equatable {
     public var syncs = 0
     /// Syncs that rewrote the whole table.
     public var fullSyncs = 0
-    /// Syncs whose transaction the kernel refused.
+    /// Syncs whose transaction the kernel refused (the rules stayed as they were).
     public var failures = 0
+    /// Partial updates the kernel refused, each repaired at once by a full rewrite.
+    public var partialSyncFailures = 0
     /// Wall time of the last sync: rendering, diffing and the nftables transaction.
     public var lastSyncDuration: Duration?
     public var lastError: String?
@@ -35,6 +37,8 @@ public final class ServiceProxy: Sendable {
         /// What the kernel holds, as far as we know; nil forces a full sync.
         var applied: ProxyRuleset?
         var lastFullSync: ContinuousClock.Instant?
+        /// The periodic full resync is due.
+        var fullSyncDue = false
         var retryPending = false
     }
     private let state = Mutex(State())
@@ -65,18 +69,27 @@ public final class ServiceProxy: Sendable {
         try LibNftables().deleteTable(tableName)
     }
 
-    /// Watches and syncs until the task is cancelled.
+    /// Watches Services and EndpointSlices with its own informers and syncs until the task is cancelled.
     public func run() async {
         let services = Informer(client: client, resource: .services)
         let slices = Informer(client: client, resource: .endpointSlices)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await services.run() }
+            group.addTask { await slices.run() }
+            group.addTask { [self] in await run(services: services, endpointSlices: slices) }
+            await group.waitForAll()
+        }
+    }
+
+    /// Syncs from informers that someone else runs (shared with other node components) until the task is
+    /// cancelled.
+    public func run(services: Informer, endpointSlices slices: Informer) async {
         // A one-slot buffer coalesces bursts of changes into a single pending sync.
         let (triggers, trigger) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         services.addHandler { _, _ in trigger.yield() }
         slices.addHandler { _, _ in trigger.yield() }
 
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await services.run() }
-            group.addTask { await slices.run() }
             group.addTask { [self] in
                 await housekeeping(trigger: trigger)
             }
@@ -98,7 +111,7 @@ public final class ServiceProxy: Sendable {
                     _ = sync(services: services.list(), endpointSlices: slices.list())
                 }
             }
-            // Cancellation of run() reaches every child; the trigger stream ends with the syncer.
+            // Cancellation reaches both children; the trigger stream ends with the syncer.
             await group.waitForAll()
             trigger.finish()
         }
@@ -111,8 +124,8 @@ public final class ServiceProxy: Sendable {
             let due = state.withLock { s -> Bool in
                 var due = s.retryPending
                 if let every = config.fullSyncInterval, let last = s.lastFullSync,
-                   ContinuousClock.now - last >= every {
-                    s.applied = nil
+                   ContinuousClock.now - last >= every, !s.fullSyncDue {
+                    s.fullSyncDue = true
                     due = true
                 }
                 s.retryPending = false
@@ -128,10 +141,11 @@ public final class ServiceProxy: Sendable {
     func sync(services: [JSON], endpointSlices: [JSON]) -> Bool {
         let start = ContinuousClock.now
         let desired = renderer.render(services: services, endpointSlices: endpointSlices)
-        let applied = state.withLock { $0.applied }
-        var full = applied == nil
+        let (applied, fullDue) = state.withLock { ($0.applied, $0.fullSyncDue) }
+        var full = applied == nil || fullDue
         var error: (any Error)?
-        if let applied, let commands = desired.incrementalCommands(from: applied) {
+        var partialFailed = false
+        if !full, let applied, let commands = desired.incrementalCommands(from: applied) {
             do {
                 _ = try nftables.run(commands, table: config.tableName)
             } catch let e {
@@ -139,6 +153,7 @@ public final class ServiceProxy: Sendable {
                 // update): rewrite it all.
                 logger.warning("incremental nftables sync failed, rewriting the table", metadata: ["error": "\(e)"])
                 full = true
+                partialFailed = true
             }
         }
         if full {
@@ -152,6 +167,7 @@ public final class ServiceProxy: Sendable {
         state.withLock { s in
             s.stats.syncs += 1
             s.stats.lastSyncDuration = elapsed
+            if partialFailed { s.stats.partialSyncFailures += 1 }
             if let error {
                 s.stats.failures += 1
                 s.stats.lastError = "\(error)"
@@ -162,6 +178,7 @@ public final class ServiceProxy: Sendable {
                 if full {
                     s.stats.fullSyncs += 1
                     s.lastFullSync = .now
+                    s.fullSyncDue = false
                 }
             }
         }

@@ -54,21 +54,26 @@ final class ClusterDNSCodecTests: XCTestCase {
 
     func testNamesAreCompressedOnWrite() throws {
         var m = DNSMessage(header: DNSHeader(id: 1), questions: [DNSQuestion(name: "my-nginx.default.svc.cluster.local", type: .a)])
-        for i in 0..<3 { m.answers.append(DNSRecord(name: "MY-NGINX.default.svc.cluster.local", ttl: 5, data: .a([10, 0, 0, UInt8(i)]))) }
+        for i in 0..<3 { m.answers.append(DNSRecord(name: "my-nginx.default.svc.cluster.local", ttl: 5, data: .a([10, 0, 0, UInt8(i)]))) }
         m.answers.append(DNSRecord(name: "other.default.svc.cluster.local", ttl: 5, data: .cname("my-nginx.default.svc.cluster.local")))
+        m.answers.append(DNSRecord(name: "MY-NGINX.default.svc.cluster.local", ttl: 5, data: .a([10, 0, 0, 9])))
         let bytes = try m.encoded()
         let question = 12 + 36 + 4
-        // Each repeated owner name is a 2-byte pointer to offset 12 (case-insensitively the same name).
+        // Each repeated owner name is a 2-byte pointer to the question's name at offset 12.
         XCTAssertEqual(Array(bytes[question..<question + 2]), [0xC0, 12])
         XCTAssertEqual(Array(bytes[question + 16..<question + 18]), [0xC0, 12])
-        // "other" + pointer to "default.svc.cluster.local" (offset 12 + 9), and the CNAME target is a pointer.
+        // "other" + a pointer to "default.svc.cluster.local" (offset 12 + 9); the CNAME target is a pointer.
         let other = question + 3 * 16
         XCTAssertEqual(Array(bytes[other..<other + 8]), [5] + Array("other".utf8) + [0xC0, 21])
         XCTAssertEqual(Array(bytes[other + 8 + 10..<other + 8 + 12]), [0xC0, 12])
-        XCTAssertEqual(bytes.count, other + 8 + 10 + 2)
+        // A differently-cased name keeps its own spelling of the differing label.
+        let upper = other + 8 + 12
+        XCTAssertEqual(Array(bytes[upper..<upper + 11]), [8] + Array("MY-NGINX".utf8) + [0xC0, 21])
+        XCTAssertEqual(bytes.count, upper + 11 + 14)
         let decoded = try DNSMessage(decoding: bytes)
-        XCTAssertEqual(decoded.answers.map(\.name.description), Array(repeating: "MY-NGINX.default.svc.cluster.local.", count: 3) + ["other.default.svc.cluster.local."])
-        XCTAssertEqual(decoded.answers.last?.data, .cname("my-nginx.default.svc.cluster.local"))
+        XCTAssertEqual(decoded.answers.map(\.name.description), Array(repeating: "my-nginx.default.svc.cluster.local.", count: 3)
+                       + ["other.default.svc.cluster.local.", "MY-NGINX.default.svc.cluster.local."])
+        XCTAssertEqual(decoded, m)
     }
 
     func testSRVTargetIsNotCompressedButOthersMayPointIntoIt() throws {
@@ -79,7 +84,7 @@ final class ClusterDNSCodecTests: XCTestCase {
         let target = 12 + 35 + 10 + 6
         XCTAssertEqual(Array(bytes[target..<target + 2]), [1, UInt8(ascii: "s")], "RFC 2782: SRV target written in full")
         let extra = target + 24
-        XCTAssertEqual(Array(bytes[extra..<extra + 2]), [0xC0, UInt8(target)], "the A record's owner points at the SRV target")
+        XCTAssertEqual(Array(bytes[extra..<extra + 2]), [0xC0, 23], "the A record's owner points into the SRV owner name")
         XCTAssertEqual(try DNSMessage(decoding: bytes), m)
     }
 

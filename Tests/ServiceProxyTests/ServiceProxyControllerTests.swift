@@ -111,6 +111,20 @@ final class ServiceProxyControllerTests: XCTestCase {
         XCTAssertNotNil(proxy.appliedRuleset)
     }
 
+    func testPeriodicFullSyncWhenConfigured() async throws {
+        let client = MemoryClient()
+        client.seed(.services, SPFixture.web())
+        let runner = SPRecordingRunner()
+        var cfg = SPFixture.config
+        cfg.tableName = "sltest_fake"
+        cfg.fullSyncInterval = .milliseconds(500)
+        let proxy = ServiceProxy(client: client, config: cfg, logger: Logger(label: "test"), nftables: runner)
+        let task = Task { await proxy.run() }
+        defer { task.cancel() }
+        await spWaitUntil("a second full sync") { proxy.stats.fullSyncs >= 2 }
+        XCTAssertTrue(runner.transactions.allSatisfy { $0.contains("delete table ip sltest_fake") })
+    }
+
     func testRunEndsWhenCancelled() async throws {
         let client = MemoryClient()
         let proxy = makeProxy(client, SPRecordingRunner())

@@ -76,9 +76,9 @@ enum SPFixture {
 }
 
 extension ProxyRuleset {
-    /// The value stored for `key` in map `set`, if any.
-    func value(in set: String, key: String) -> String?? {
-        elements(of: set).first { $0.key == key }.map(\.value)
+    /// The value stored for `key` in map `set` ("" for a plain set element); nil when absent.
+    func value(in set: String, key: String) -> String? {
+        elements(of: set).first { $0.key == key }.map { $0.value ?? "" }
     }
 
     func chains(withPrefix prefix: String) -> [NftChain] { allChains.filter { $0.name.hasPrefix(prefix) } }

@@ -56,6 +56,8 @@ final class ServiceProxyRendererTests: XCTestCase {
             "ip daddr . meta l4proto . th dport vmap @service-ips",
             "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
         ])
+        XCTAssertEqual(r.chain("cluster-ips-check")?.rules.first,
+                       "ip daddr @cluster-ips goto reject-chain comment \"Reject traffic to invalid ports of ClusterIPs\"")
         XCTAssertEqual(r.chain("cluster-ips-check")?.rules.last,
                        "ip daddr 10.96.0.0/12 drop comment \"Drop traffic to unallocated ClusterIPs\"")
         XCTAssertEqual(r.chain("reject-chain")?.rules, ["meta l4proto tcp reject with tcp reset", "reject"])

@@ -31,13 +31,22 @@ final class ServiceProxyTrafficTests: XCTestCase {
     override func setUpWithError() throws {
         SPSystem.requireRoot()
         Self.cleanNetwork()
-        let b = Self.bridge
+        do {
+            try Self.buildNetwork()
+        } catch {
+            Self.cleanNetwork()
+            throw error
+        }
+    }
+
+    static func buildNetwork() throws {
+        let b = bridge
         // nf_call_iptables on this bridge: bridged replies (pod to pod on the same bridge) must pass
         // conntrack to be un-DNATed, as br_netfilter does for kube-proxy.
         try SPSystem.ip("link", "add", b, "type", "bridge", "nf_call_iptables", "1")
-        try SPSystem.ip("addr", "add", "\(Self.gateway)/24", "dev", b)
+        try SPSystem.ip("addr", "add", "\(gateway)/24", "dev", b)
         try SPSystem.ip("link", "set", b, "up")
-        for (ns, ip, side) in [(Self.podA, Self.ipA, "a"), (Self.podB, Self.ipB, "b")] {
+        for (ns, ip, side) in [(podA, ipA, "a"), (podB, ipB, "b")] {
             try SPSystem.ip("netns", "add", ns)
             try SPSystem.ip("link", "add", "\(b)\(side)", "type", "veth", "peer", "name", "eth0", "netns", ns)
             try SPSystem.ip("link", "set", "\(b)\(side)", "master", b, "up")
@@ -46,16 +55,18 @@ final class ServiceProxyTrafficTests: XCTestCase {
             try SPSystem.ip("-n", ns, "addr", "add", "\(ip)/24", "dev", "eth0")
             try SPSystem.ip("-n", ns, "link", "set", "eth0", "up")
             try SPSystem.ip("-n", ns, "link", "set", "lo", "up")
-            try SPSystem.ip("-n", ns, "route", "add", "default", "via", Self.gateway)
+            try SPSystem.ip("-n", ns, "route", "add", "default", "via", gateway)
         }
         // The service range goes into the bridge (never the default route); forwarding only for this
         // bridge, leaving the host's global setting alone.
-        try SPSystem.ip("route", "add", Self.serviceCIDR, "dev", b)
+        try SPSystem.ip("route", "add", serviceCIDR, "dev", b)
         try "1".write(toFile: "/proc/sys/net/ipv4/conf/\(b)/forwarding", atomically: false, encoding: .utf8)
     }
 
-    override func tearDown() {
+    override func tearDown() async throws {
+        // The proxy must be gone before its table is deleted, or a last sync could recreate it.
         proxyTask?.cancel()
+        await proxyTask?.value
         for fd in servers { SPSockets.stop(fd) }
         Self.cleanNetwork()
         XCTAssertFalse(SPSystem.tableExists(Self.table))
@@ -71,7 +82,7 @@ final class ServiceProxyTrafficTests: XCTestCase {
 
         let client = MemoryClient()
         client.seed(.services, SPFixture.service("web", type: "NodePort", clusterIP: "10.251.0.10",
-                                                 ports: [SPFixture.port("http", 80, nodePort: 30080),
+                                                 ports: [SPFixture.port("http", 80, nodePort: 31987),
                                                          SPFixture.port("dns", 53, proto: "UDP")]))
         client.seed(.endpointSlices, SPFixture.slice("web-1", service: "web",
                                                      ports: [SPFixture.slicePort("http", 8080),
@@ -93,8 +104,10 @@ final class ServiceProxyTrafficTests: XCTestCase {
         // Hairpin: pod A reaches itself through its Service.
         XCTAssertEqual(try SPSockets.tcpRequest(from: Self.podA, to: "10.251.0.10", port: 80).outcome, .answered("hello from a"))
         // NodePort on the node's address, from a pod and from the host.
-        XCTAssertEqual(try SPSockets.tcpRequest(from: Self.podB, to: Self.gateway, port: 30080).outcome, .answered("hello from a"))
-        XCTAssertEqual(try SPSockets.tcpRequest(from: nil, to: Self.gateway, port: 30080).outcome, .answered("hello from a"))
+        XCTAssertEqual(try SPSockets.tcpRequest(from: Self.podB, to: Self.gateway, port: 31987).outcome, .answered("hello from a"))
+        XCTAssertEqual(try SPSockets.tcpRequest(from: nil, to: Self.gateway, port: 31987).outcome, .answered("hello from a"))
+        // ...but not on loopback (kube-proxy's nftables mode does not serve NodePorts there either).
+        XCTAssertEqual(try SPSockets.tcpRequest(from: nil, to: "127.0.0.1", port: 31987).outcome, .refused)
 
         // No endpoints: refused at once, from a pod and from the host.
         for from in [Self.podB, nil] {
@@ -124,7 +137,5 @@ final class ServiceProxyTrafficTests: XCTestCase {
         }
         XCTAssertEqual(try SPSockets.tcpRequest(from: Self.podB, to: "10.251.0.10", port: 80).outcome, .answered("hello from a"))
         XCTAssertEqual(proxy.stats.failures, 0)
-        proxyTask?.cancel()
-        await proxyTask?.value
     }
 }

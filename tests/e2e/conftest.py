@@ -34,10 +34,11 @@ class KubectlError(AssertionError):
 class Server:
     """A `swiftlet server --no-agent` process on a private data dir and port."""
 
-    def __init__(self, base_dir, extra_args=()):
+    def __init__(self, base_dir, extra_args=(), agent=False, data_dir=None):
         self.base_dir = Path(base_dir)
         self.extra_args = list(extra_args)
-        self.data_dir = self.base_dir / "data"
+        self.agent = agent
+        self.data_dir = Path(data_dir) if data_dir else self.base_dir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.kubeconfig = self.data_dir / "admin.kubeconfig"
@@ -50,7 +51,7 @@ class Server:
 
     def argv(self):
         return [swiftlet_bin(), "server", "--data-dir", str(self.data_dir),
-                "--api-port", str(self.port), "--no-agent"] + self.extra_args
+                "--api-port", str(self.port)] + ([] if self.agent else ["--no-agent"]) + self.extra_args
 
     def start(self):
         binary = swiftlet_bin()

@@ -160,6 +160,26 @@ const char *cspawn_seccomp_default_profile(void);
 /// Converts capability names to a bitmask (libcap). Returns -1 and fills err for unknown names.
 int cspawn_caps_mask(const char *const *names, uint64_t *mask, cspawn_error *err);
 
+// ---- small helpers for the Swift side (which cannot call variadic C such as ioctl/syscall) ----
+
+/// Opens a pty pair: master and slave O_RDWR|O_NOCTTY|O_CLOEXEC; the slave's path in slave_path.
+/// Returns 0, or -1 with errno.
+int cspawn_open_pty(int *master, int *slave, char *slave_path, size_t size);
+/// pipe2(O_CLOEXEC). Returns 0, or -1 with errno.
+int cspawn_pipe_cloexec(int fds[2]);
+/// TIOCSWINSZ on a terminal fd. Returns 0, or -1 with errno.
+int cspawn_set_winsize(int fd, unsigned short cols, unsigned short rows);
+/// Signals pid only if it is still the process that started at start_time (clock ticks after
+/// boot, /proc/<pid>/stat field 22): a pidfd is taken first, so check and signal concern the
+/// same process even if the pid is reused meanwhile. Returns 0, or -1 with errno (ESRCH when
+/// the process is gone or is another one).
+int cspawn_signal_process(pid_t pid, long long start_time, int sig);
+/// Mounts an overlay filesystem. lowers are top-first; upper/work may be NULL (read-only
+/// overlay, then at least two lowers). Uses mount(2), or the new mount API (fsopen/fsconfig
+/// "lowerdir+") when the option string would not fit a page. Returns 0, or -1 with err filled.
+int cspawn_mount_overlay(const char *const *lowers, size_t nlowers, const char *upper, const char *work,
+                         const char *target, cspawn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,7 +50,8 @@ extension DNSMessage {
 
 struct DNSWriter {
     var bytes: [UInt8] = []
-    /// Lower-cased name suffix → offset of its first label, for compression pointers (which reach 14 bits).
+    /// Name suffix → offset of its first label, for compression pointers (which reach 14 bits). Matched
+    /// case-sensitively, so every name reads back exactly as written (0x20-randomising resolvers check that).
     private var offsets: [String: Int] = [:]
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
@@ -59,9 +60,8 @@ struct DNSWriter {
 
     mutating func name(_ n: DNSName, compress: Bool = true) throws {
         guard n.wireLength <= 255 else { throw DNSCodecError("name \(n) is longer than 255 bytes") }
-        let lower = n.lowercasedLabels
         for i in n.labels.indices {
-            let suffix = lower[i...].joined(separator: ".")
+            let suffix = n.labels[i...].joined(separator: ".")
             if compress, let at = offsets[suffix] {
                 u16(0xC000 | UInt16(at))
                 return

@@ -82,3 +82,55 @@ final class UpstreamStreamHandler: ChannelInboundHandler {
         promise.fail(error)
     }
 }
+
+/// Answers each datagram on its own task (one waiting on an upstream must not hold up the rest) and sends
+/// the reply back to where the query came from.
+final class UDPQueryHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    let engine: QueryEngine
+
+    init(engine: QueryEngine) { self.engine = engine }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        // Under a flood, drop what cannot be answered soon rather than queue without bound; clients retry.
+        guard engine.admit() else { return }
+        let packet = Array(envelope.data.readableBytesView)
+        let client = envelope.remoteAddress
+        let channel = context.channel
+        let engine = self.engine
+        Task {
+            defer { engine.release() }
+            guard let reply = await engine.respond(to: packet, overTCP: false) else { return }
+            try? await channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)))
+        }
+    }
+
+    /// A failed send or an ICMP error concerns one client; the socket serves on.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {}
+}
+
+/// Answers each framed query of a TCP connection; replies may leave in a different order than the queries
+/// came, which RFC 7766 §6.2.1.1 allows (clients match them by ID).
+final class TCPQueryHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let engine: QueryEngine
+
+    init(engine: QueryEngine) { self.engine = engine }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let packet = Array(unwrapInboundIn(data).readableBytesView)
+        let channel = context.channel
+        let engine = self.engine
+        Task {
+            guard let reply = await engine.respond(to: packet, overTCP: true) else { return }
+            try? await channel.writeAndFlush(ByteBuffer(bytes: DNSTCPFraming.frame(reply)))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

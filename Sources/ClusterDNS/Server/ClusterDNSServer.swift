@@ -14,23 +14,16 @@ public final class ClusterDNSServer: Sendable {
     let cache: SnapshotCache
     let engine: QueryEngine
     let recorder = StatsRecorder()
+    let connections = OpenConnections()
     let logger: Logger
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
-    typealias UDPChannel = NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
-    typealias TCPConnection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    typealias TCPServer = NIOAsyncChannel<TCPConnection, Never>
-
-    enum Listener {
-        case udp(UDPChannel, host: String)
-        case tcp(TCPServer, host: String)
-
-        var channel: Channel {
-            switch self {
-            case .udp(let c, _): return c.channel
-            case .tcp(let c, _): return c.channel
-            }
-        }
+    /// A bound socket: the UDP channel, or the TCP server channel whose children answer queries.
+    struct Listener {
+        enum Transport: String { case udp, tcp }
+        var transport: Transport
+        var host: String
+        var channel: Channel
     }
 
     public init(client: any KubeClient, config: DNSConfig, logger: Logger = Logger(label: "swiftlet.cluster-dns")) {
@@ -86,6 +79,7 @@ public final class ClusterDNSServer: Sendable {
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for informer in informers { group.addTask { await informer.run() } }
+            if config.listenAddresses.isEmpty { logger.warning("cluster DNS has no listen addresses: it will answer nothing") }
             await waitForSync()
             let (listeners, port) = try await bindWithRetry()
             logger.info("cluster DNS for \(config.clusterDomain) listening on \(config.listenAddresses.map { "\($0):\(port)" }.joined(separator: ", ")) (UDP, TCP)")
@@ -163,32 +157,40 @@ public final class ClusterDNSServer: Sendable {
     }
 
     func bindUDP(host: String, port: Int) async throws -> Listener {
+        let engine = self.engine
         do {
             let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try UDPChannel(wrappingChannelSynchronously: channel) }
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UDPQueryHandler(engine: engine))
+                    }
                 }
-            return .udp(channel, host: host)
+                .bind(host: host, port: port).get()
+            return Listener(transport: .udp, host: host, channel: channel)
         } catch {
             throw ListenError(proto: "udp", host: host, port: port, underlying: error)
         }
     }
 
     func bindTCP(host: String, port: Int) async throws -> Listener {
+        let engine = self.engine
+        let connections = self.connections
         let idle = TimeAmount(config.tcpIdleTimeout)
         do {
-            let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: host, port: port) { child in
-                    child.eventLoop.makeCompletedFuture {
+                .childChannelInitializer { child in
+                    connections.add(child)
+                    return child.eventLoop.makeCompletedFuture {
                         let sync = child.pipeline.syncOperations
                         try sync.addHandler(IdleStateHandler(readTimeout: idle))
                         try sync.addHandler(CloseOnIdleHandler())
                         try sync.addHandler(ByteToMessageHandler(DNSFrameDecoder()))
-                        return try TCPConnection(wrappingChannelSynchronously: child)
+                        try sync.addHandler(TCPQueryHandler(engine: engine))
                     }
                 }
-            return .tcp(server, host: host)
+                .bind(host: host, port: port).get()
+            return Listener(transport: .tcp, host: host, channel: channel)
         } catch {
             throw ListenError(proto: "tcp", host: host, port: port, underlying: error)
         }
@@ -196,71 +198,27 @@ public final class ClusterDNSServer: Sendable {
 
     // MARK: - serving
 
-    /// Serves on a listener; if it fails (rather than being cancelled), binds the same address again.
+    /// Keeps a listener open until cancelled; one that closes by itself (a socket error) is bound again.
     private func keepServing(_ first: Listener, port: Int) async {
         var listener: Listener? = first
-        while !Task.isCancelled {
+        while true {
             if let l = listener {
-                do {
-                    switch l {
-                    case .udp(let c, _): try await serveUDP(c)
-                    case .tcp(let c, _): try await serveTCP(c)
-                    }
-                } catch {
-                    if !Task.isCancelled { logger.error("cluster DNS listener \(l.channel.localAddress?.description ?? "?") failed: \(error)") }
+                let channel = l.channel
+                await withTaskCancellationHandler {
+                    try? await channel.closeFuture.get()
+                } onCancel: {
+                    channel.close(promise: nil)
+                    if l.transport == .tcp { self.connections.closeAll() }
                 }
+                if !Task.isCancelled { logger.error("cluster DNS \(l.transport.rawValue) listener on \(l.host):\(port) closed; binding it again") }
+                listener = nil
             }
-            guard !Task.isCancelled else { return }
+            if Task.isCancelled { return }
             try? await Task.sleep(for: .seconds(1))
-            switch first {
-            case .udp(_, let host): listener = try? await bindUDP(host: host, port: port)
-            case .tcp(_, let host): listener = try? await bindTCP(host: host, port: port)
-            }
-        }
-    }
-
-    private func serveUDP(_ channel: UDPChannel) async throws {
-        let engine = self.engine
-        try await channel.executeThenClose { inbound, outbound in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await envelope in inbound {
-                    let packet = Array(envelope.data.readableBytesView)
-                    let client = envelope.remoteAddress
-                    // Each query on its own task: one waiting on an upstream must not hold up the rest.
-                    group.addTask {
-                        guard let reply = await engine.respond(to: packet, overTCP: false) else { return }
-                        try? await outbound.write(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)))
-                    }
-                }
-            }
-        }
-    }
-
-    private func serveTCP(_ server: TCPServer) async throws {
-        let engine = self.engine
-        let logger = self.logger
-        try await server.executeThenClose { connections in
-            try await withThrowingDiscardingTaskGroup { group in
-                for try await connection in connections {
-                    group.addTask {
-                        do {
-                            try await connection.executeThenClose { frames, output in
-                                for try await frame in frames {
-                                    guard let reply = await engine.respond(to: Array(frame.readableBytesView), overTCP: true) else { continue }
-                                    try await output.write(ByteBuffer(bytes: DNSTCPFraming.frame(reply)))
-                                }
-                            }
-                        } catch {
-                            // Resets and idle closes end a connection; the listener carries on.
-                            logger.trace("cluster DNS TCP connection ended: \(error)")
-                        }
-                    }
-                }
-            }
+            listener = try? await (first.transport == .udp ? bindUDP(host: first.host, port: port) : bindTCP(host: first.host, port: port))
         }
     }
 }
-
 /// Binding a listen socket failed; names the protocol and address.
 public struct ListenError: Error, CustomStringConvertible {
     public let proto: String

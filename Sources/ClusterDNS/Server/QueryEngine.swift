@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// Turns one query packet into one reply packet: decoding, the checks every DNS server makes (FORMERR,
 /// NOTIMP, BADVERS), the cluster resolver or the upstream forwarder, EDNS and truncation. Both transports
@@ -13,6 +14,9 @@ final class QueryEngine: Sendable {
     /// Largest UDP payload we will send whatever the client advertises (DNS flag day 2020 recommends 1232;
     /// 4096 is the common ceiling).
     static let maxUDPPayload = 4096
+    /// UDP queries being answered at once; beyond this new ones are dropped (see admit()).
+    static let maxInFlight = 1024
+    private let inFlight = Atomic<Int>(0)
 
     init(config: DNSConfig, resolver: @escaping @Sendable () -> ClusterResolver, forwarder: UpstreamForwarder?,
          stats: StatsRecorder, logger: Logger) {
@@ -22,6 +26,15 @@ final class QueryEngine: Sendable {
         self.stats = stats
         self.logger = logger
     }
+
+    /// Takes a slot for one more concurrent query, or says no when all are taken.
+    func admit() -> Bool {
+        if inFlight.add(1, ordering: .relaxed).newValue <= Self.maxInFlight { return true }
+        inFlight.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func release() { inFlight.subtract(1, ordering: .relaxed) }
 
     /// The reply to send, or nil when the packet deserves none (not a query, or not even a header).
     func respond(to packet: [UInt8], overTCP: Bool) async -> [UInt8]? {
@@ -145,7 +158,10 @@ final class QueryEngine: Sendable {
     /// Passes an upstream reply through; one too big for the client's UDP size is cut down like our own.
     private func fitForwarded(_ bytes: [UInt8], limit: Int, overTCP: Bool) -> [UInt8]? {
         guard let reply = try? DNSMessage(decoding: bytes) else {
-            stats.update { $0.responsesByRcode[String(describing: DNSRCode(UInt16((DNSMessage.peekHeader(bytes)?.rcodeLow ?? 2)))), default: 0] += 1 }
+            // Not ours to judge: pass it on if it fits, counted by the rcode in its header.
+            if let header = DNSMessage.peekHeader(bytes) {
+                stats.update { $0.responsesByRcode[String(describing: DNSRCode(UInt16(header.rcodeLow))), default: 0] += 1 }
+            }
             return bytes.count <= limit ? bytes : nil
         }
         if bytes.count <= limit {

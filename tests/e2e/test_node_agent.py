@@ -1,0 +1,187 @@
+"""The node agent for real, as root: pods in their own network namespaces on the swiftlet0 bridge, containers
+started through the shim, exec/run/logs through the real kubectl, restarts, crash safety and cleanup.
+
+Images come from rootfs-images/ (built once by `make images`, imported here with `swiftlet image import`)."""
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Server, swiftlet_bin
+from e2e_lib import REPO, parse_table, wait_until
+
+MANIFESTS = Path(__file__).parent / "manifests"
+IMAGES_DIR = Path(os.environ.get("SWIFTLET_IMAGES", REPO / ".build" / "images"))
+POD_CIDR = re.compile(r"^10\.244\.0\.\d+$")
+
+
+def run(*argv, check=True, **kw):
+    return subprocess.run(list(argv), capture_output=True, text=True, check=check, **kw)
+
+
+def routes_in_place():
+    """Network safety: pod and service traffic may only be sent once swiftlet's routes keep it on this box."""
+    svc = run("ip", "route", "show", "10.96.0.0/12").stdout
+    unreachable = run("ip", "route", "show", "type", "unreachable").stdout
+    return "dev swiftlet0" in svc and "10.244.0.0/16" in unreachable
+
+
+def curl(url, *extra, timeout=5):
+    assert routes_in_place(), "swiftlet's routes are not in place; refusing to send traffic"
+    return run("curl", "-sS", "--max-time", str(timeout), *extra, url, check=False)
+
+
+def host_state():
+    """What the node agent makes on the host, to compare before and after."""
+    mounts = Path("/proc/self/mounts").read_text().splitlines()
+    return {
+        "veths": len([l for l in run("ip", "-o", "link", "show", "type", "veth").stdout.splitlines() if l.strip()]),
+        "overlay": len([m for m in mounts if " overlay " in m]),
+        "swiftlet_mounts": len([m for m in mounts if "/swiftlet" in m.split()[1] or "e2e" in m.split()[1]]),
+        "shims": len([l for l in run("pgrep", "-f", "swiftlet-shim", check=False).stdout.split() if l]),
+    }
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory):
+    archives = sorted(IMAGES_DIR.glob("*.tar"))
+    assert archives, f"no image archives in {IMAGES_DIR}: run `make images` first"
+    base = tmp_path_factory.mktemp("node")
+    data = base / "data"
+    data.mkdir()
+    for a in archives:
+        run(swiftlet_bin(), "image", "import", "--data-dir", str(data), str(a))
+    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream"])
+    srv.start()
+    wait_until(lambda: "Ready" in srv.kubectl("get", "nodes", check=False).stdout and routes_in_place(), timeout=60,
+               message="node Ready with its routes")
+    try:
+        yield srv
+    finally:
+        srv.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s", check=False)
+        srv.stop()
+        run(swiftlet_bin(), "reset", "--data-dir", str(data), check=False)
+
+
+def running(node, ns, selector, n, timeout=60):
+    def check():
+        items = json.loads(node.kubectl("get", "pods", "-n", ns, "-l", selector, "-o", "json").stdout)["items"]
+        live = [p for p in items if not p["metadata"].get("deletionTimestamp")]
+        ok = [p for p in live if p["status"].get("phase") == "Running"
+              and all(c.get("ready") for c in p["status"].get("containerStatuses", []))]
+        return ok if len(live) == n and len(ok) == n else None
+    return wait_until(check, timeout=timeout, message=f"{n} pods {selector} running in {ns}")
+
+
+def test_tutorial_pods_run_with_their_own_ips(node, ns):
+    node.kubectl("apply", "-n", ns, "-f", str(MANIFESTS / "run-my-nginx.yaml"))
+    pods = running(node, ns, "run=my-nginx", 2)
+    ips = [p["status"]["podIP"] for p in pods]
+    assert len(set(ips)) == 2 and all(POD_CIDR.match(ip) for ip in ips), ips
+    table = parse_table(node.kubectl("get", "pods", "-n", ns, "-l", "run=my-nginx", "-o", "wide").stdout)[1]
+    assert all(r["READY"] == "1/1" and r["STATUS"] == "Running" for r in table), table
+    for ip in ips:
+        page = curl(f"http://{ip}/")
+        assert "<title>Welcome to nginx!</title>" in page.stdout and "<h1>Welcome to nginx!</h1>" in page.stdout, page
+    # The access log of the request reaches `kubectl logs`.
+    name = pods[0]["metadata"]["name"]
+    wait_until(lambda: '"GET / HTTP/1.1" 200' in node.kubectl("logs", name, "-n", ns).stdout, timeout=20,
+               message="nginx access log line in kubectl logs")
+    env = node.kubectl("exec", name, "-n", ns, "--", "printenv").stdout
+    assert "KUBERNETES_SERVICE_HOST=10.96.0.1" in env
+    ps = node.kubectl("exec", name, "-n", ns, "--", "sh", "-c", "ls -d /proc/[0-9]*").stdout.split()
+    assert "/proc/1" in ps and len(ps) < 10, ps   # only the pod's own processes (nginx, its workers, the shell)
+    r = node.kubectl("exec", name, "-n", ns, "--", "sh", "-c", "exit 7", check=False)
+    assert r.returncode == 7 and "command terminated with exit code 7" in r.stderr
+
+
+def test_container_isolation(node, ns):
+    pod = {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
+        "spec": {"containers": [{"name": "c", "image": "radial/busyboxplus:curl",
+                                 "command": ["sh", "-c", "sleep 3600"]}]},
+    }
+    node.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(pod))
+    wait_until(
+        lambda: node.kubectl("get", "pod", "probe", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
+        timeout=60, message="probe pod running")
+
+    def sh(cmd):
+        return node.kubectl("exec", "probe", "-n", ns, "--", "sh", "-c", cmd, check=False)
+    status = sh("cat /proc/self/status").stdout
+    assert re.search(r"^CapEff:\s+00000000a80425fb$", status, re.M), status
+    assert re.search(r"^CapBnd:\s+00000000a80425fb$", status, re.M), status
+    assert sh("hostname").stdout.strip() == "probe"
+    assert sh("mount -t tmpfs none /mnt").returncode != 0
+    assert sh("cat /proc/kcore | head -c 1 | wc -c").stdout.strip() == "0"
+    assert sh("echo 1 > /proc/sys/kernel/panic").returncode != 0
+    assert len(sh("ls -d /proc/[0-9]*").stdout.split()) < 6
+    assert "nameserver 10.96.0.10" in sh("cat /etc/resolv.conf").stdout
+
+
+def test_crashing_container_backs_off(node, ns):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crasher"},
+           "spec": {"containers": [{"name": "c", "image": "radial/busyboxplus:curl", "command": ["sh", "-c", "exit 3"]}]}}
+    node.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(pod))
+
+    def crashed():
+        p = json.loads(node.kubectl("get", "pod", "crasher", "-n", ns, "-o", "json").stdout)
+        cs = (p["status"].get("containerStatuses") or [{}])[0]
+        waiting = cs.get("state", {}).get("waiting", {}).get("reason")
+        last = cs.get("lastState", {}).get("terminated", {}).get("exitCode")
+        return cs if cs.get("restartCount", 0) >= 1 and waiting == "CrashLoopBackOff" and last == 3 else None
+    wait_until(crashed, timeout=90, message="CrashLoopBackOff with lastState exit code 3")
+    assert "CrashLoopBackOff" in node.kubectl("get", "pod", "crasher", "-n", ns).stdout
+
+
+def test_run_interactive_shell_under_a_terminal(node, ns):
+    import pexpect
+    argv = node.kubectl_argv("run", "curl", "-n", ns, "--image=radial/busyboxplus:curl", "-i", "--tty", "--rm")
+    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", timeout=90)
+    try:
+        child.expect("If you don't see a command prompt, try pressing enter.")
+        child.sendline("")
+        child.sendline("hostname; echo done-$((6*7))")
+        child.expect("done-42")
+        assert "curl" in child.before
+        child.sendline("exit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    wait_until(lambda: node.kubectl("get", "pod", "curl", "-n", ns, check=False).returncode != 0, timeout=60,
+               message="--rm removed the pod")
+
+
+def test_restart_of_the_server_keeps_pods_running(node, ns):
+    node.kubectl("apply", "-n", ns, "-f", str(MANIFESTS / "run-my-nginx.yaml"))
+    node.kubectl("scale", "deployment", "my-nginx", "-n", ns, "--replicas=4")
+    before = {p["metadata"]["name"]: (p["status"]["podIP"], p["status"]["containerStatuses"][0]["containerID"])
+              for p in running(node, ns, "run=my-nginx", 4)}
+    pids_before = set(run("pgrep", "-f", "nginx: master", check=False).stdout.split())
+    node.kill9()
+    node.restart()
+    after = {p["metadata"]["name"]: (p["status"]["podIP"], p["status"]["containerStatuses"][0]["containerID"])
+             for p in running(node, ns, "run=my-nginx", 4)}
+    assert after == before
+    assert pids_before <= set(run("pgrep", "-f", "nginx: master", check=False).stdout.split())
+    for p in running(node, ns, "run=my-nginx", 4):
+        assert p["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_create_delete_cycles_leave_nothing_behind(node, ns):
+    before = host_state()
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cycle"},
+           "spec": {"terminationGracePeriodSeconds": 1,
+                    "containers": [{"name": "c", "image": "radial/busyboxplus:curl", "command": ["sleep", "3600"]}]}}
+    cycles = int(os.environ.get("SWIFTLET_CYCLES", "200"))
+    for _ in range(cycles):
+        node.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(pod))
+        wait_until(lambda: node.kubectl("get", "pod", "cycle", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
+                   timeout=30, message="cycle pod running")
+        node.kubectl("delete", "pod", "cycle", "-n", ns, "--wait=true", "--timeout=60s")
+    wait_until(lambda: host_state() == before, timeout=30, message=f"host state back to {before}")
