@@ -26,8 +26,10 @@ func sanitizeEntryPath(_ raw: UnsafePointer<CChar>, what: String) throws -> [UIn
 }
 
 /// Reads an archive file (tar, optionally gzip/zstd/xz-compressed) and writes its directories and regular files
-/// under `dir` — the outer archive of `docker save` / OCI layouts. Other entry types are skipped: such archives
-/// only hold JSON and blobs. Returns the relative paths written.
+/// under `dir` — the outer archive of `docker save` / OCI layouts. Symlinks and hardlinks to files inside the
+/// archive (legacy `docker save` links a repeated layer.tar to its first copy) become hard links, so every name
+/// is a plain file that can be renamed into the content store on its own. Other entry types are skipped.
+/// Returns the relative paths written.
 @discardableResult
 func extractPlainFiles(archive path: String, into dir: String) throws -> [String] {
     guard let a = archive_read_new() else { throw ImageStoreError(.io, "archive_read_new: out of memory") }
@@ -38,6 +40,7 @@ func extractPlainFiles(archive path: String, into dir: String) throws -> [String
         throw archiveError(a, "open archive \(path)")
     }
     var written: [String] = []
+    var links: [(name: String, target: String)] = []  // made once every file is there
     var entry: OpaquePointer?
     while true {
         let r = archive_read_next_header(a, &entry)
@@ -47,6 +50,10 @@ func extractPlainFiles(archive path: String, into dir: String) throws -> [String
               let rel = try sanitizeEntryPath(name, what: "archive \(path)") else { continue }
         let relPath = String(decoding: rel, as: UTF8.self)
         let target = dir + "/" + relPath
+        if let hard = archive_entry_hardlink(entry) {
+            if let t = try sanitizeEntryPath(hard, what: "archive \(path)") { links.append((relPath, String(decoding: t, as: UTF8.self))) }
+            continue
+        }
         switch archive_entry_filetype(entry) {
         case UInt32(0o040000):  // directory
             try makeDirectories(target)
@@ -59,11 +66,43 @@ func extractPlainFiles(archive path: String, into dir: String) throws -> [String
             guard rr == ARCHIVE_OK || rr == ARCHIVE_WARN else { throw archiveError(a, "extract \(relPath) from \(path)") }
             guard closed == 0 else { throw ImageStoreError.sys("close", target) }
             written.append(relPath)
+        case UInt32(0o120000):  // symlink: resolved relative to its directory, and must stay inside the archive
+            guard let raw = archive_entry_symlink(entry), raw.pointee != 0, raw.pointee != CChar(UInt8(ascii: "/")) else { continue }
+            let joined = ((relPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(cString: raw))
+            guard let inside = lexicallyNormalized(joined) else { continue }
+            links.append((relPath, inside))
         default:
             continue
         }
     }
+    // A link may point at another link: make them in passes until none is left or none can be made.
+    while !links.isEmpty {
+        var rest: [(name: String, target: String)] = []
+        for link in links {
+            let name = dir + "/" + link.name
+            try makeDirectories((name as NSString).deletingLastPathComponent)
+            if Foundation.link(dir + "/" + link.target, name) == 0 { written.append(link.name) } else { rest.append(link) }
+        }
+        if rest.count == links.count {
+            throw ImageStoreError(.invalidArchive, "archive \(path): \(rest[0].name) links to \(rest[0].target), which is not a file in the archive")
+        }
+        links = rest
+    }
     return written
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system; nil if it climbs above its start.
+func lexicallyNormalized(_ path: String) -> String? {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") where part != "." {
+        if part == ".." {
+            if parts.isEmpty { return nil }
+            parts.removeLast()
+        } else {
+            parts.append(part)
+        }
+    }
+    return parts.isEmpty ? nil : parts.joined(separator: "/")
 }
 
 /// `mkdir -p` with mode 0755.

@@ -111,7 +111,9 @@ enum Fixtures {
         for rel in files {
             var isDir: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir)
-            if isDir.boolValue {
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + rel) {
+                entries.append(TarEntry(path: rel, kind: .symlink(target), mode: 0o777))
+            } else if isDir.boolValue {
                 entries.append(.dir(rel))
             } else {
                 entries.append(TarEntry(path: rel, kind: .file(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + rel)))))

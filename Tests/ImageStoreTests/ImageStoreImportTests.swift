@@ -147,14 +147,24 @@ final class ImageStoreImportTests: XCTestCase {
         let config = Fixtures.json(Fixtures.config(diffIDs: diffIDs, cmd: ["sh", "-c", "echo saved"]))
         let id = Digest.of(config)
         try config.write(to: URL(fileURLWithPath: "\(layout)/\(Digest.hex(id)).json"))
-        try Fixtures.json([["Config": "\(Digest.hex(id)).json", "RepoTags": ["busybox:save", "localhost:5000/bb:1"], "Layers": layerPaths]])
+        // A second image on the first layer only: Docker links its layer.tar to the first copy.
+        let config2 = Fixtures.json(Fixtures.config(diffIDs: [diffIDs[0]], cmd: ["base"]))
+        let id2 = Digest.of(config2)
+        try config2.write(to: URL(fileURLWithPath: "\(layout)/\(Digest.hex(id2)).json"))
+        let dir3 = String(repeating: "3", count: 64)
+        try FileManager.default.createDirectory(atPath: "\(layout)/\(dir3)", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(layout)/\(dir3)/layer.tar", withDestinationPath: "../\(layerPaths[0])")
+        try Fixtures.json([["Config": "\(Digest.hex(id)).json", "RepoTags": ["busybox:save", "localhost:5000/bb:1"], "Layers": layerPaths],
+                           ["Config": "\(Digest.hex(id2)).json", "RepoTags": ["busybox:base"], "Layers": ["\(dir3)/layer.tar"]]])
             .write(to: URL(fileURLWithPath: "\(layout)/manifest.json"))
         try Fixtures.json(["busybox": ["save": String(repeating: "2", count: 64)]]).write(to: URL(fileURLWithPath: "\(layout)/repositories"))
         let archive = tmp.path + "/save.tar.gz"
         try Fixtures.archive(directory: layout, to: archive, compression: .gzip)
 
         let records = try store.import(archivePath: archive)
-        XCTAssertEqual(records.map(\.id), [id])
+        XCTAssertEqual(records.map(\.id), [id, id2])
+        XCTAssertEqual(records[1].names, ["docker.io/library/busybox:base"])
+        XCTAssertEqual(records[1].layers.map(\.diffID), [diffIDs[0]])
         XCTAssertEqual(records[0].names, ["docker.io/library/busybox:save", "localhost:5000/bb:1"])
         XCTAssertNil(records[0].manifestDigest)
         XCTAssertEqual(records[0].layers.map(\.diffID), diffIDs)
@@ -170,7 +180,22 @@ final class ImageStoreImportTests: XCTestCase {
         _ = try store.import(archivePath: oci)
         XCTAssertEqual(built.diffIDs, diffIDs)
         XCTAssertEqual(directoryEntries(store.root + "/layers").count, 2)
-        XCTAssertEqual(store.list().count, 2)
+        XCTAssertEqual(store.list().count, 3)
+    }
+
+    func testImportDocker25SaveArchiveNamesFromManifestJSON() throws {
+        // Docker ≥ 25 writes an OCI layout whose ref.name is a bare tag, plus a manifest.json with RepoTags.
+        let store = try ImageStore(dataDir: tmp.path + "/data")
+        let layout = tmp.path + "/d25"
+        let built = try Fixtures.writeImage([try Fixtures.baseLayer(.none)], in: layout)
+        try Fixtures.writeIndex([Fixtures.descriptor(built.manifestDigest, in: layout, name: "latest")], in: layout)
+        try Fixtures.json([["Config": "blobs/sha256/\(Digest.hex(built.configDigest))", "RepoTags": ["busybox:25"],
+                            "Layers": built.layerDigests.map { "blobs/sha256/\(Digest.hex($0))" }]])
+            .write(to: URL(fileURLWithPath: layout + "/manifest.json"))
+        try Fixtures.archive(directory: layout, to: tmp.path + "/d25.tar")
+        let records = try store.import(archivePath: tmp.path + "/d25.tar")
+        XCTAssertEqual(records.map(\.names), [["docker.io/library/busybox:25"]])
+        XCTAssertEqual(records.first?.manifestDigest, built.manifestDigest)
     }
 
     func testDigestMismatchStoresNothing() throws {

@@ -35,18 +35,13 @@ final class LocalRegistry {
         process.arguments = ["serve", dir + "/config.yml"]
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         let log = dir + "/registry.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         try waitForHTTP("http://\(host)/v2/", process: process, log: log)
     }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    func stop() { stopProcess(process) }
 
     /// `skopeo copy oci-archive:FILE docker://127.0.0.1:PORT/NAME` (`--all` keeps a whole image index).
     func push(_ archive: String, as name: String, all: Bool = false) throws {
@@ -72,7 +67,8 @@ final class TokenAuthProxy {
     private let process = Process()
 
     static let script = #"""
-        import http.client, http.server, json, sys, urllib.parse
+        import http.client, http.server, json, signal, sys, urllib.parse
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # inherited blocked from the test process
         listen_port, backend_port, log_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
         TOKEN = "sekrit-token"
 
@@ -121,29 +117,34 @@ final class TokenAuthProxy {
     init(backend: UInt16, dir: String) throws {
         port = try freeLoopbackPort()
         log = dir + "/tokens.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let scriptPath = dir + "/token-proxy.py"
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", scriptPath, "\(port)", "\(backend)", log]
         let errLog = dir + "/token-proxy.err"
-        FileManager.default.createFile(atPath: errLog, contents: nil)
+        _ = FileManager.default.createFile(atPath: errLog, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: errLog)
         try process.run()
         try waitForHTTP("http://127.0.0.1:\(port)/token", process: process, log: errLog)
         try Data().write(to: URL(fileURLWithPath: log))  // forget the readiness probe
     }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    func stop() { stopProcess(process) }
 
     var tokenRequests: [String] {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
+}
+
+/// SIGTERM, then SIGKILL after 3 s. (Children of the test process inherit its blocked signal mask, so a child
+/// that does not reset it — python — never sees SIGTERM.)
+func stopProcess(_ p: Process) {
+    guard p.isRunning else { return }
+    p.terminate()
+    for _ in 0..<30 where p.isRunning { usleep(100_000) }
+    if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    p.waitUntilExit()
 }
 
 /// A port nothing listens on right now (bound to 0 and released).

@@ -68,6 +68,12 @@ def node(tmp_path_factory):
         run(swiftlet_bin(), "reset", "--data-dir", str(data), check=False)
 
 
+@pytest.fixture(scope="module")
+def server(node):
+    """The shared fixtures (ns) talk to this module's node."""
+    return node
+
+
 def running(node, ns, selector, n, timeout=60):
     def check():
         items = json.loads(node.kubectl("get", "pods", "-n", ns, "-l", selector, "-o", "json").stdout)["items"]
@@ -174,6 +180,9 @@ def test_restart_of_the_server_keeps_pods_running(node, ns):
 
 
 def test_create_delete_cycles_leave_nothing_behind(node, ns):
+    # Earlier tests' namespaces are still being emptied; count from a quiet node.
+    wait_until(lambda: node.kubectl("get", "pods", "-A", "-o", "name").stdout.strip() == "", timeout=120,
+               message="no pods left from earlier tests")
     before = host_state()
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cycle"},
            "spec": {"terminationGracePeriodSeconds": 1,
@@ -184,4 +193,4 @@ def test_create_delete_cycles_leave_nothing_behind(node, ns):
         wait_until(lambda: node.kubectl("get", "pod", "cycle", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
                    timeout=30, message="cycle pod running")
         node.kubectl("delete", "pod", "cycle", "-n", ns, "--wait=true", "--timeout=60s")
-    wait_until(lambda: host_state() == before, timeout=30, message=f"host state back to {before}")
+    wait_until(lambda: host_state() == before, timeout=30, message=f"host state back to {before} (now {host_state()})")
