@@ -101,6 +101,7 @@ let package = Package(
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "KubeAPI"]),
+        .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClientTesting"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeClientTesting"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeClientTesting"]),

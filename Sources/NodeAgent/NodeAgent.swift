@@ -140,13 +140,12 @@ public final class NodeAgent: Sendable {
     /// Beyond Kubernetes: a Service created after a pod started is not in that pod's environment; say so on the pod.
     func serviceAdded(_ svc: JSON) {
         guard let ns = svc.namespace, let name = svc.name, pods.hasSynced else { return }
-        guard let created = parseRFC3339(svc["metadata"]["creationTimestamp"].string ?? "") else { return }
         guard (svc["spec"]["clusterIP"].string ?? "None") != "None" else { return }
         let envName = name.uppercased().replacingOccurrences(of: "-", with: "_")
         for pod in pods.list(namespace: ns) where pod["spec"]["enableServiceLinks"].bool != false {
             guard let uid = pod.uid, let worker = workers.withLock({ $0[uid] }) else { continue }
             Task {
-                guard await worker.containersStartedBefore(created) else { return }
+                guard await worker.lacksServiceEnvironment(name) else { return }
                 await self.ctx.events.normal(pod, "ServiceEnvironmentNotInjected",
                     "Service \"\(name)\" was created after this pod's containers started, so \(envName)_SERVICE_HOST and \(envName)_SERVICE_PORT are not in their environment; recreate the pod (e.g. kubectl rollout restart) to get them, or use DNS: \(name).\(ns).svc.\(self.ctx.config.clusterDomain)")
             }

@@ -36,6 +36,8 @@ actor PodWorker {
     var volumeError: String?
     var finished = false
     var lastVolumeSync = Date.distantPast
+    /// Services of the namespace whose variables the running containers got (for the late-Service event).
+    var injectedServices: Set<String> = []
 
     init(pod: JSON, ctx: AgentContext) {
         self.uid = pod.uid ?? ""
@@ -220,8 +222,10 @@ actor PodWorker {
             return
         }
         do {
-            let serviceVars = ServiceEnvironment.variables(for: ctx.services.list(), podNamespace: namespace,
+            let services = ctx.services.list()
+            let serviceVars = ServiceEnvironment.variables(for: services, podNamespace: namespace,
                                                             enableServiceLinks: pod["spec"]["enableServiceLinks"].bool ?? true)
+            injectedServices.formUnion(services.filter { $0.namespace == namespace }.compactMap(\.name))
             var podForEnv = pod
             if let ip = sandbox?.ip {
                 podForEnv["status"]["podIP"] = .string(ip)
@@ -405,8 +409,8 @@ actor PodWorker {
         }
     }
 
-    /// Whether containers of this pod started before `date` (for the late-Service event).
-    func containersStartedBefore(_ date: Date) -> Bool {
-        runningSince.values.contains { $0 < date }
+    /// Whether containers of this pod run without the variables of Service `name` (it appeared after they started).
+    func lacksServiceEnvironment(_ name: String) -> Bool {
+        !runningSince.isEmpty && !injectedServices.contains(name)
     }
 }
