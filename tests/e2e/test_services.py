@@ -1,0 +1,112 @@
+"""Services on a real node beyond the tutorial: hairpin, fast refusal without endpoints, rule removal on delete,
+and the cluster DNS answering A, SRV and PTR to a real resolver (dig) run inside a pod's network namespace."""
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Server, swiftlet_bin
+from e2e_lib import wait_until
+from test_node_agent import IMAGES_DIR, curl, routes_in_place, run
+
+MANIFESTS = Path(__file__).parent / "manifests"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("services")
+    data = base / "data"
+    data.mkdir()
+    for a in sorted(IMAGES_DIR.glob("*.tar")):
+        run(swiftlet_bin(), "image", "import", "--data-dir", str(data), str(a))
+    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream"])
+    srv.start()
+    wait_until(lambda: " Ready " in srv.kubectl("get", "nodes", check=False).stdout and routes_in_place(), timeout=60,
+               message="node Ready with its routes")
+    try:
+        yield srv
+    finally:
+        srv.kubectl("delete", "namespaces", "-l", "e2e=services", "--wait=false", check=False)
+        srv.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s", check=False)
+        srv.stop()
+        run(swiftlet_bin(), "reset", "--data-dir", str(data), check=False)
+
+
+def nginx(server, ns):
+    server.kubectl("apply", "-n", ns, "-f", str(MANIFESTS / "run-my-nginx.yaml"))
+    server.kubectl("expose", "deployment/my-nginx", "-n", ns, "--port=80", "--name=web")
+
+    def ready():
+        items = json.loads(server.kubectl("get", "pods", "-n", ns, "-l", "run=my-nginx", "-o", "json").stdout)["items"]
+        ok = [p for p in items if p["status"].get("phase") == "Running" and all(c.get("ready") for c in p["status"].get("containerStatuses", []))]
+        ep = json.loads(server.kubectl("get", "ep", "web", "-n", ns, "-o", "json", check=False).stdout or "{}")
+        addrs = [a for s in ep.get("subsets") or [] for a in s.get("addresses") or []]
+        return ok if len(ok) == 2 and len(addrs) == 2 else None
+    pods = wait_until(ready, timeout=90, message="2 nginx pods behind service web")
+    ip = server.kubectl("get", "svc", "web", "-n", ns, "-o", "jsonpath={.spec.clusterIP}").stdout
+    return pods, ip
+
+
+def netns_of(server, pod):
+    return str(Path(server.data_dir) / "netns" / pod["metadata"]["uid"])
+
+
+def in_pod_netns(server, pod, *argv):
+    assert routes_in_place()
+    return run("nsenter", f"--net={netns_of(server, pod)}", *argv, check=False)
+
+
+def test_hairpin_a_pod_reaches_itself_through_its_service(server, ns):
+    pods, ip = nginx(server, ns)
+    for p in pods:
+        name = p["metadata"]["name"]
+        # Enough tries that the random endpoint choice lands on the pod itself.
+        for _ in range(8):
+            r = server.kubectl("exec", name, "-n", ns, "--", "sh", "-c", f"wget -qO- http://{ip}/ 2>&1 || echo FAIL")
+            assert "Welcome to nginx!" in r.stdout, r.stdout
+
+
+def test_service_without_endpoints_refuses_at_once(server, ns):
+    server.kubectl("create", "service", "clusterip", "empty", "-n", ns, "--tcp=80:80")
+    ip = server.kubectl("get", "svc", "empty", "-n", ns, "-o", "jsonpath={.spec.clusterIP}").stdout
+
+    def refused_quickly():
+        start = time.monotonic()
+        r = curl(f"http://{ip}/", timeout=3)
+        elapsed = time.monotonic() - start
+        return (r.returncode == 7 and elapsed) or None   # 7: connection refused
+    elapsed = wait_until(refused_quickly, timeout=20, message="connection refused by the proxy")
+    assert elapsed < 0.1, f"refused after {elapsed * 1000:.0f} ms"
+
+
+def test_deleting_a_service_removes_its_rules_within_a_second(server, ns):
+    _, ip = nginx(server, ns)
+    assert ip in run("nft", "list", "table", "ip", "swiftlet").stdout
+    server.kubectl("delete", "svc", "web", "-n", ns, "--wait=false")
+    start = time.monotonic()
+    wait_until(lambda: ip not in run("nft", "list", "table", "ip", "swiftlet").stdout, timeout=5, interval=0.02,
+               message="rules gone")
+    assert time.monotonic() - start < 1.0
+
+
+def test_dns_answers_a_srv_and_ptr(server, ns):
+    pods, ip = nginx(server, ns)
+    server.kubectl("patch", "svc", "web", "-n", ns, "--type=json",
+                   "-p", '[{"op":"add","path":"/spec/ports/0/name","value":"http"}]')
+    pod = pods[0]
+
+    def dig(*args):
+        r = in_pod_netns(server, pod, "dig", "@10.96.0.10", "+short", "+time=2", "+tries=1", *args)
+        return r.stdout.strip()
+    assert wait_until(lambda: dig(f"web.{ns}.svc.cluster.local", "A") == ip, timeout=20, message="A record")
+    srv = dig(f"_http._tcp.web.{ns}.svc.cluster.local", "SRV")
+    assert srv.endswith(f"80 web.{ns}.svc.cluster.local."), srv
+    assert dig("-x", ip) == f"web.{ns}.svc.cluster.local."
+    pod_ip = pod["status"]["podIP"]
+    assert dig(f"{pod_ip.replace('.', '-')}.{ns}.pod.cluster.local", "A") == pod_ip
+    r = in_pod_netns(server, pod, "dig", "@10.96.0.10", "+time=2", "+tries=1", f"nope.{ns}.svc.cluster.local")
+    assert "status: NXDOMAIN" in r.stdout
+    r = in_pod_netns(server, pod, "dig", "@10.96.0.10", "+tcp", "+short", "+time=2", "+tries=1", f"web.{ns}.svc.cluster.local")
+    assert r.stdout.strip() == ip
