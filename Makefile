@@ -64,8 +64,8 @@ unit:
 e2e:
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet SWIFTLET_IMAGES=$(CURDIR)/$(IMAGES) python3 -m pytest -q tests/e2e
 
-bench: release
-	python3 bench/run.py
+bench: release images
+	SWIFTLET_BIN=$(CURDIR)/.build/release/swiftlet python3 bench/run.py
 
 clean:
 	rm -rf .build
