@@ -99,7 +99,16 @@ public final class KubeAPIServer: Sendable {
         store.closeWatches()
     }
 
-    func metricsText() -> String { metrics.render() }
+    private let extraMetrics = Mutex<[@Sendable () -> String]>([])
+
+    /// Adds a source of Prometheus text to /metrics (the node agent, the proxy, the DNS).
+    public func addMetrics(_ source: @escaping @Sendable () -> String) {
+        extraMetrics.withLock { $0.append(source) }
+    }
+
+    func metricsText() -> String {
+        metrics.render() + extraMetrics.withLock { $0 }.map { $0() }.joined()
+    }
 }
 
 

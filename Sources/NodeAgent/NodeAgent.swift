@@ -20,7 +20,8 @@ public final class NodeAgent: Sendable {
         ctx = AgentContext(client: client, config: config, images: images, sandboxes: sandboxes, engine: engine,
                            services: informers.informer(.services), secrets: informers.informer(.secrets),
                            configMaps: informers.informer(.configMaps),
-                           events: AgentEvents(recorder: EventRecorder(client: client, now: { Date() })), logger: logger)
+                           events: AgentEvents(recorder: EventRecorder(client: client, now: { Date() })), logger: logger,
+                           metrics: AgentMetrics())
     }
 
     public func run() async {
@@ -151,6 +152,8 @@ public final class NodeAgent: Sendable {
             }
         }
     }
+
+    public var metrics: AgentMetrics { ctx.metrics }
 
     /// Container streams for the API server (logs, exec, attach, port-forward).
     public var streams: PodStreamService { PodStreamService(ctx: ctx) }

@@ -15,6 +15,7 @@ struct AgentContext: Sendable {
     let configMaps: Informer
     let events: AgentEvents
     let logger: Logger
+    let metrics: AgentMetrics
 }
 
 /// One pod on this node: brings it up (sandbox, volumes, init containers, containers), keeps it running
@@ -38,6 +39,7 @@ actor PodWorker {
     var lastVolumeSync = Date.distantPast
     /// Services of the namespace whose variables the running containers got (for the late-Service event).
     var injectedServices: Set<String> = []
+    var startRecorded = false
 
     init(pod: JSON, ctx: AgentContext) {
         self.uid = pod.uid ?? ""
@@ -131,7 +133,18 @@ actor PodWorker {
             for i in records.indices { await converge(index: i, isInit: false) }
         }
         await runProbes()
+        recordMetrics()
         await reportStatus()
+    }
+
+    func recordMetrics() {
+        let running = records.filter { if case .running = $0.state { return true } else { return false } }.count
+        ctx.metrics.setRunning(podUID: uid, containers: running)
+        if !startRecorded, running == records.count, running > 0,
+           let created = parseRFC3339(pod["metadata"]["creationTimestamp"].string ?? "") {
+            startRecorded = true
+            ctx.metrics.observePodStart(seconds: max(0, Date().timeIntervalSince(created)))
+        }
     }
 
     var isTerminalPhase: Bool {
@@ -375,6 +388,7 @@ actor PodWorker {
             }
         }
         ctx.engine.cleanUpPod(podUID: uid)
+        ctx.metrics.setRunning(podUID: uid, containers: 0)
         volumes.tearDown()
         try? ctx.sandboxes.destroySandbox(podUID: uid)
         try? FileManager.default.removeItem(atPath: podDir)

@@ -192,3 +192,11 @@ def test_the_tutorial(node, tmp_path):
     assert ext == node_ip
     assert "<h1>Welcome to nginx!</h1>" in curl(f"https://{ext}", "-k").stdout
     assert re.search(r"^LoadBalancer Ingress:\s+" + re.escape(ext), k(node, "describe", "service", "my-nginx").stdout, re.M)
+
+    # --- /metrics tells the story too.
+    metrics = k(node, "get", "--raw", "/metrics").stdout
+    assert re.search(r'^apiserver_request_total\{code="201",resource="pods",verb="POST"\} \d+', metrics, re.M)
+    assert int(re.search(r"^kubelet_pod_start_duration_seconds_count (\d+)", metrics, re.M).group(1)) >= 2
+    assert int(re.search(r"^kubelet_running_pods (\d+)", metrics, re.M).group(1)) >= 2
+    assert re.search(r'^coredns_dns_requests_total\{type="A"\} [1-9]', metrics, re.M)
+    assert re.search(r"^swiftlet_proxy_syncs_total [1-9]", metrics, re.M)
