@@ -194,3 +194,49 @@ def test_create_delete_cycles_leave_nothing_behind(node, ns):
                    timeout=30, message="cycle pod running")
         node.kubectl("delete", "pod", "cycle", "-n", ns, "--wait=true", "--timeout=60s")
     wait_until(lambda: host_state() == before, timeout=30, message=f"host state back to {before} (now {host_state()})")
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """Debian's docker-registry on loopback, holding the nginx image pushed with skopeo."""
+    from e2e_lib import free_port
+    port = free_port()
+    config = tmp_path / "registry.yml"
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n"
+                      f"http:\n  addr: 127.0.0.1:{port}\nlog:\n  level: error\n")
+    proc = subprocess.Popen(["/usr/bin/docker-registry", "serve", str(config)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: run("curl", "-sf", f"http://127.0.0.1:{port}/v2/", check=False).returncode == 0, timeout=20,
+                   message="registry up")
+        run("skopeo", "copy", "--dest-tls-verify=false", f"oci-archive:{IMAGES_DIR / 'nginx.tar'}",
+            f"docker://127.0.0.1:{port}/mirror/nginx:1.0")
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_image_pull_from_a_registry_on_loopback(node, ns, registry):
+    image = f"{registry}/mirror/nginx:1.0"
+    node.kubectl("run", "pulled", "-n", ns, f"--image={image}")
+    wait_until(lambda: node.kubectl("get", "pod", "pulled", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
+               timeout=90, message="pulled image running")
+    ip = node.kubectl("get", "pod", "pulled", "-n", ns, "-o", "jsonpath={.status.podIP}").stdout
+    assert "<h1>Welcome to nginx!</h1>" in curl(f"http://{ip}/").stdout
+    events = node.kubectl("get", "events", "-n", ns, "--field-selector", "involvedObject.name=pulled").stdout
+    assert "Pulling" in events and "Successfully pulled image" in events
+    assert f"{registry}/mirror/nginx" in run(swiftlet_bin(), "image", "ls", "--data-dir", str(node.data_dir)).stdout
+
+
+def test_missing_image_reports_errimagepull(node, ns, registry):
+    node.kubectl("run", "missing", "-n", ns, f"--image={registry}/mirror/nosuch:1.0")
+
+    def waiting_reason():
+        p = json.loads(node.kubectl("get", "pod", "missing", "-n", ns, "-o", "json").stdout)
+        cs = (p["status"].get("containerStatuses") or [{}])[0]
+        w = cs.get("state", {}).get("waiting", {})
+        return w if w.get("reason") in ("ErrImagePull", "ImagePullBackOff") else None
+    w = wait_until(waiting_reason, timeout=60, message="ErrImagePull")
+    assert "nosuch" in w.get("message", ""), w
+    assert re.search(r"ErrImagePull|ImagePullBackOff", node.kubectl("get", "pod", "missing", "-n", ns).stdout)
