@@ -166,17 +166,29 @@ def test_run_interactive_shell_under_a_terminal(node, ns):
 def test_restart_of_the_server_keeps_pods_running(node, ns):
     node.kubectl("apply", "-n", ns, "-f", str(MANIFESTS / "run-my-nginx.yaml"))
     node.kubectl("scale", "deployment", "my-nginx", "-n", ns, "--replicas=4")
-    before = {p["metadata"]["name"]: (p["status"]["podIP"], p["status"]["containerStatuses"][0]["containerID"])
-              for p in running(node, ns, "run=my-nginx", 4)}
-    pids_before = set(run("pgrep", "-f", "nginx: master", check=False).stdout.split())
+    pods = running(node, ns, "run=my-nginx", 4)
+    before = {p["metadata"]["name"]: (p["status"]["podIP"], p["status"]["containerStatuses"][0]["containerID"]) for p in pods}
+    pids = {p["metadata"]["name"]: int((Path(node.data_dir) / "pods" / p["metadata"]["uid"] / "containers" / "my-nginx" / "0" / "pid")
+                                       .read_text().split()[0]) for p in pods}
     node.kill9()
+    # While the server is down, one container dies; its exit must be reported, the others must be untouched.
+    victim = sorted(pids)[0]
+    os.kill(pids[victim], 9)
     node.restart()
-    after = {p["metadata"]["name"]: (p["status"]["podIP"], p["status"]["containerStatuses"][0]["containerID"])
-             for p in running(node, ns, "run=my-nginx", 4)}
-    assert after == before
-    assert pids_before <= set(run("pgrep", "-f", "nginx: master", check=False).stdout.split())
-    for p in running(node, ns, "run=my-nginx", 4):
-        assert p["status"]["containerStatuses"][0]["restartCount"] == 0
+
+    def settled():
+        items = json.loads(node.kubectl("get", "pods", "-n", ns, "-l", "run=my-nginx", "-o", "json").stdout)["items"]
+        by_name = {p["metadata"]["name"]: p for p in items}
+        last = by_name[victim]["status"]["containerStatuses"][0].get("lastState", {}).get("terminated", {})
+        return by_name if last.get("exitCode") == 137 else None
+    after = wait_until(settled, timeout=60, message="the container killed while the server was down is reported")
+    assert set(after) == set(before)
+    for name, p in after.items():
+        assert p["status"]["podIP"] == before[name][0]
+        if name != victim:
+            assert p["status"]["containerStatuses"][0]["restartCount"] == 0
+            assert p["status"]["containerStatuses"][0]["containerID"] == before[name][1]
+            os.kill(pids[name], 0)   # the same process still runs
 
 
 def test_create_delete_cycles_leave_nothing_behind(node, ns):
