@@ -27,6 +27,7 @@ public struct NodeReset {
                     do { try engine.remove(bundleDir: bundle) } catch { report.append("container \(bundle): \(error)") }
                 }
             }
+            engine.cleanUpPod(podUID: uid)
             PodVolumes(podDir: "\(podsDir)/\(uid)").tearDown()
             try? FileManager.default.removeItem(atPath: "\(podsDir)/\(uid)")
             report.append("pod \(uid) removed")

@@ -36,10 +36,15 @@ def curl(url, *extra, timeout=5):
     return run("curl", "-sS", "--max-time", str(timeout), *extra, url, check=False)
 
 
-def host_state():
+def host_state(data_dir=None):
     """What the node agent makes on the host, to compare before and after."""
     mounts = Path("/proc/self/mounts").read_text().splitlines()
-    return {
+    cgroups = sum(1 for _ in Path("/sys/fs/cgroup").glob("*/swiftlet/*")) + sum(1 for _ in Path("/sys/fs/cgroup").glob("swiftlet/*"))
+    extra = {}
+    if data_dir:
+        extra = {"netns_files": len(list((Path(data_dir) / "netns").glob("*"))),
+                 "ip_leases": len([p for p in (Path(data_dir) / "pod-network" / "ipam").glob("*") if p.name[0].isdigit()])}
+    return {**extra, "cgroups": cgroups,
         "veths": len([l for l in run("ip", "-o", "link", "show", "type", "veth").stdout.splitlines() if l.strip()]),
         "overlay": len([m for m in mounts if " overlay " in m]),
         "swiftlet_mounts": len([m for m in mounts if "/swiftlet" in m.split()[1] or "e2e" in m.split()[1]]),
@@ -165,8 +170,8 @@ def test_run_interactive_shell_under_a_terminal(node, ns):
 
 def test_restart_of_the_server_keeps_pods_running(node, ns):
     node.kubectl("apply", "-n", ns, "-f", str(MANIFESTS / "run-my-nginx.yaml"))
-    node.kubectl("scale", "deployment", "my-nginx", "-n", ns, "--replicas=4")
-    pods = running(node, ns, "run=my-nginx", 4)
+    node.kubectl("scale", "deployment", "my-nginx", "-n", ns, "--replicas=10")
+    pods = running(node, ns, "run=my-nginx", 10, timeout=120)
     before = {p["metadata"]["name"]: (p["status"]["podIP"], p["status"]["containerStatuses"][0]["containerID"]) for p in pods}
     pids = {p["metadata"]["name"]: int((Path(node.data_dir) / "pods" / p["metadata"]["uid"] / "containers" / "my-nginx" / "0" / "pid")
                                        .read_text().split()[0]) for p in pods}
@@ -195,7 +200,7 @@ def test_create_delete_cycles_leave_nothing_behind(node, ns):
     # Earlier tests' namespaces are still being emptied; count from a quiet node.
     wait_until(lambda: node.kubectl("get", "pods", "-A", "-o", "name").stdout.strip() == "", timeout=120,
                message="no pods left from earlier tests")
-    before = host_state()
+    before = host_state(node.data_dir)
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cycle"},
            "spec": {"terminationGracePeriodSeconds": 1,
                     "containers": [{"name": "c", "image": "radial/busyboxplus:curl", "command": ["sleep", "3600"]}]}}
@@ -205,7 +210,8 @@ def test_create_delete_cycles_leave_nothing_behind(node, ns):
         wait_until(lambda: node.kubectl("get", "pod", "cycle", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
                    timeout=30, message="cycle pod running")
         node.kubectl("delete", "pod", "cycle", "-n", ns, "--wait=true", "--timeout=60s")
-    wait_until(lambda: host_state() == before, timeout=30, message=f"host state back to {before} (now {host_state()})")
+    wait_until(lambda: host_state(node.data_dir) == before, timeout=30,
+               message=f"host state back to {before} (now {host_state(node.data_dir)})")
 
 
 @pytest.fixture
