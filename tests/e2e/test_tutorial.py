@@ -179,7 +179,8 @@ def test_the_tutorial(node, tmp_path):
     assert set(ports) == {"http", "https"} and all(30000 <= v <= 32767 for v in ports.values())
     addresses = json.loads(k(node, "get", "nodes", "-o", "json").stdout)["items"][0]["status"]["addresses"]
     node_ip = next(a["address"] for a in addresses if a["type"] == "InternalIP")
-    assert "<h1>Welcome to nginx!</h1>" in curl(f"https://{node_ip}:{ports['https']}", "-k").stdout
+    wait_until(lambda: "<h1>Welcome to nginx!</h1>" in curl(f"https://{node_ip}:{ports['https']}", "-k").stdout,
+               timeout=10, message="the NodePort answers on the node address")
     editor = tmp_path / "editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/type: NodePort/type: LoadBalancer/' \"$1\"\n")
     editor.chmod(0o755)
@@ -190,7 +191,9 @@ def test_the_tutorial(node, tmp_path):
         return row["EXTERNAL-IP"] if row["EXTERNAL-IP"] not in ("<pending>", "<none>") else None
     ext = wait_until(external_ip, timeout=30, message="EXTERNAL-IP")
     assert ext == node_ip
-    assert "<h1>Welcome to nginx!</h1>" in curl(f"https://{ext}", "-k").stdout
+    # The proxy programs the ingress address a moment after the status shows it (as kube-proxy does).
+    wait_until(lambda: "<h1>Welcome to nginx!</h1>" in curl(f"https://{ext}", "-k").stdout, timeout=10,
+               message="the LoadBalancer address answers")
     assert re.search(r"^LoadBalancer Ingress:\s+" + re.escape(ext), k(node, "describe", "service", "my-nginx").stdout, re.M)
 
     # --- /metrics tells the story too.
