@@ -4,7 +4,7 @@ DATA_DIR ?= /var/lib/swiftlet
 API_PORT ?= 6443
 SWIFT ?= swift
 # Debian packages the build and the tests need.
-DEBS := libsqlite3-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev \
+DEBS := libsqlite3-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev zlib1g-dev \
         nftables iproute2 util-linux openssl ca-certificates curl bind9-dnsutils busybox-static nginx-light \
         docker-registry skopeo python3 python3-yaml python3-pexpect
 IMAGES := .build/images

@@ -46,7 +46,7 @@ let package = Package(
         ]),
         // The HTTPS Kubernetes API: routes, discovery, OpenAPI, admission, watch streams.
         .target(name: "APIServer", dependencies: [
-            "KubeAPI", "KubeStore", "ClusterPKI", "KubeClient",
+            "KubeAPI", "KubeStore", "ClusterPKI", "KubeClient", "SPDY",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -62,6 +62,9 @@ let package = Package(
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // SPDY/3.1 framing for kubectl port-forward (tunnelled in a WebSocket).
+        .target(name: "SPDY", dependencies: ["CZlib"]),
         // C: clone3 and the child's steps up to execve (async-signal-safe only); seccomp compiled in the parent.
         .target(name: "CSpawn", dependencies: ["CSeccomp", "CCap"]),
         // C: the per-container monitor (parent of the container; keeps exit code, logs, tty).
@@ -102,6 +105,7 @@ let package = Package(
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "KubeAPI"]),
         .testTarget(name: "ImageStoreTests", dependencies: ["ImageStore"]),
+        .testTarget(name: "SPDYTests", dependencies: ["SPDY"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClientTesting"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeClientTesting"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeClientTesting"]),

@@ -7,11 +7,13 @@ import KubeAPI
 import KubeClient
 import NIOCore
 import NIOSSL
+import SPDY
 
 /// `pods/log` as chunked text, and `pods/exec` / `pods/attach` over WebSocket with the `v5.channel.k8s.io`
 /// subprotocol (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close), the protocol kubectl tries first.
 enum ContainerStreams {
     static let channelProtocol = "v5.channel.k8s.io"
+    static let portForwardProtocol = "SPDY/3.1+portforward.k8s.io"
 
     /// `GET pods/<name>/log`.
     static func logs(_ streams: any PodStreams, pod: JSON, query: Query) throws -> Reply {
@@ -44,13 +46,14 @@ enum ContainerStreams {
         guard let path = head.path else { return .dontUpgrade }
         let parts = path.split(separator: "?", maxSplits: 1)
         guard case .resource(let r) = Route.parse(String(parts[0])), r.type.kind == "Pod", r.type.group.isEmpty,
-              let sub = r.subresource, sub == "exec" || sub == "attach", let name = r.name else { return .dontUpgrade }
+              let sub = r.subresource, ["exec", "attach", "portforward"].contains(sub), let name = r.name else { return .dontUpgrade }
         let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard offered.contains(channelProtocol) else { return .dontUpgrade }
+        guard offered.contains(sub == "portforward" ? portForwardProtocol : channelProtocol) else { return .dontUpgrade }
         guard let cert = try? await channel.nioSSL_peerCertificate().get(),
               (try? certificateIdentity(derEncoded: cert.toDERBytes())) != nil else { return .dontUpgrade }
         guard let streams = server.podStreams,
               let pod = try? server.registry.get(r.type, namespace: r.namespace, name: name) else { return .dontUpgrade }
+        if sub == "portforward" { return portForward(streams, pod: pod) }
         let query = Query(parts.count > 1 ? String(parts[1]) : nil)
         let tty = query.bool("tty"), stdin = query.bool("stdin")
         let container = query["container"]
@@ -67,6 +70,25 @@ enum ContainerStreams {
         let isExec = sub == "exec"
         return .upgrade([.secWebSocketProtocol: channelProtocol]) { inbound, outbound, _ in
             try await bridge(session, inbound: inbound, outbound: outbound, reportExit: isExec)
+        }
+    }
+
+    /// kubectl port-forward: SPDY/3.1 frames inside WebSocket binary messages; each forwarded connection is a
+    /// TCP connection from the node to the pod's port.
+    static func portForward(_ streams: any PodStreams, pod: JSON)
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+    {
+        .upgrade([.secWebSocketProtocol: portForwardProtocol]) { inbound, outbound, _ in
+            let session = try PortForwardSession(
+                pod: pod.name ?? "", uid: pod.uid ?? "",
+                connect: { port in try streams.portForward(pod: pod, port: port) },
+                send: { bytes in try await outbound.write(.binary(ByteBuffer(bytes: bytes))) })
+            defer { session.close() }
+            for try await message in inbound.messages(maxSize: 1 << 22) {
+                guard case .binary(var buffer) = message else { continue }
+                try await session.receive(buffer.readBytes(length: buffer.readableBytes) ?? [])
+                if session.isClosed { break }
+            }
         }
     }
 

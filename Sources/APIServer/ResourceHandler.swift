@@ -233,7 +233,7 @@ struct ResourceHandler {
             }
             if sub == "log" { return try ContainerStreams.logs(streams, pod: pod, query: query) }
             if sub == "portforward" {
-                throw APIError.badRequest("port-forward needs the SPDY/3.1 protocol, which this server does not speak yet")
+                throw APIError.badRequest("port-forward is served over a WebSocket with the SPDY/3.1+portforward.k8s.io protocol; upgrade request required")
             }
             // A WebSocket upgrade that reached this point was declined: explain why the way the kubelet would.
             if query.all("command").isEmpty && sub == "exec" { throw APIError.badRequest("you must specify at least 1 command") }

@@ -258,3 +258,21 @@ def test_missing_image_reports_errimagepull(node, ns, registry):
     w = wait_until(waiting_reason, timeout=60, message="ErrImagePull")
     assert "nosuch" in w.get("message", ""), w
     assert re.search(r"ErrImagePull|ImagePullBackOff", node.kubectl("get", "pod", "missing", "-n", ns).stdout)
+
+
+def test_port_forward(node, ns):
+    from e2e_lib import free_port
+    node.kubectl("run", "pf", "-n", ns, "--image=nginx")
+    wait_until(lambda: node.kubectl("get", "pod", "pf", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
+               timeout=60, message="pf pod running")
+    port = free_port()
+    proc = subprocess.Popen(node.kubectl_argv("port-forward", "-n", ns, "pod/pf", f"{port}:80"),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "Forwarding from 127.0.0.1" in proc.stdout.readline()
+        for _ in range(3):   # several connections through one session
+            r = run("curl", "-sS", "--max-time", "5", f"http://127.0.0.1:{port}/", check=False)
+            assert "<h1>Welcome to nginx!</h1>" in r.stdout, r
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
