@@ -161,7 +161,8 @@ def bench_proxy_sync(runs):
                 a.close()
             with ThreadPoolExecutor(8) as pool:
                 list(pool.map(create, [range(k, 1000, 8) for k in range(8)]))
-            wait_until(lambda: subprocess.run(["nft", "list", "table", "ip", "swiftlet"], capture_output=True, text=True).stdout.count("service-") > 1000,
+            last_ip = json.loads(srv.kubectl("get", "svc", "s0999", "-o", "json").stdout)["spec"]["clusterIP"]
+            wait_until(lambda: last_ip in subprocess.run(["nft", "list", "table", "ip", "swiftlet"], capture_output=True, text=True).stdout,
                        timeout=120, message="1000 services programmed")
             api = srv.api()
             lat = []
