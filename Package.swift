@@ -38,6 +38,8 @@ let package = Package(
             "KubeAPI", "KubeClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // YAML manifests as JSON values (for request bodies and static pod files).
+        .target(name: "KubeYAML", dependencies: ["KubeAPI", .product(name: "Yams", package: "Yams")]),
         // CA, serving and client certificates; kubeconfig.
         .target(name: "ClusterPKI", dependencies: [
             .product(name: "X509", package: "swift-certificates"),
@@ -46,14 +48,13 @@ let package = Package(
         ]),
         // The HTTPS Kubernetes API: routes, discovery, OpenAPI, admission, watch streams.
         .target(name: "APIServer", dependencies: [
-            "KubeAPI", "KubeStore", "ClusterPKI", "KubeClient", "SPDY",
+            "KubeAPI", "KubeStore", "ClusterPKI", "KubeClient", "SPDY", "KubeYAML",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // C libraries from Debian's -dev packages.
@@ -91,7 +92,7 @@ let package = Package(
         ]),
         // The node agent: pods bound to this node → sandboxes, volumes, containers, status, streams.
         .target(name: "NodeAgent", dependencies: [
-            "KubeAPI", "KubeClient", "ContainerRuntime", "ImageStore", "PodNetwork",
+            "KubeAPI", "KubeClient", "KubeYAML", "ContainerRuntime", "ImageStore", "PodNetwork",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swiftlet", dependencies: [

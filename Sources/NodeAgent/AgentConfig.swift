@@ -13,6 +13,8 @@ public struct AgentConfig: Sendable {
     public var shimPath: String
     /// Apply the RuntimeDefault seccomp profile to every pod that does not ask otherwise.
     public var seccompDefault = false
+    /// A directory of static pod manifests (the kubelet's --pod-manifest-path), if any.
+    public var podManifestPath: String?
     /// How often the agent renews its Lease and refreshes its Node status.
     public var heartbeatInterval: Double = 10
 

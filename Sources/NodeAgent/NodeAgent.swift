@@ -59,6 +59,10 @@ public final class NodeAgent: Sendable {
                 await self.recover()
                 await self.pods.run()
             }
+            if let dir = self.ctx.config.podManifestPath {
+                let statics = StaticPods(client: self.ctx.client, config: self.ctx.config, directory: dir)
+                group.addTask { await statics.run() }
+            }
             group.addTask {
                 while !Task.isCancelled {
                     await registration.heartbeat()

@@ -52,6 +52,7 @@ struct Server: AsyncParsableCommand {
     @Flag(help: "Serve the API and controllers only; run no pods, proxy or DNS on this machine.") var noAgent = false
     @Flag(help: "Cluster DNS answers cluster names only and never forwards others upstream.") var noDnsUpstream = false
     @Flag(help: "Apply the RuntimeDefault seccomp profile to every container that does not ask otherwise.") var seccompDefault = false
+    @Option(help: "A directory of static pod manifests, run on this node with mirror pods in the API.") var podManifestPath: String?
 
     func run() async throws {
         var config = ServerConfig(nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(),
@@ -71,7 +72,7 @@ struct Server: AsyncParsableCommand {
         var node: NodeServices?
         if !noAgent {
             node = try NodeServices(server: server, client: client, config: config, network: network,
-                                    forwardDNS: !noDnsUpstream, seccompDefault: seccompDefault)
+                                    forwardDNS: !noDnsUpstream, seccompDefault: seccompDefault, podManifestPath: podManifestPath)
             server.podStreams = node?.agent.streams
             if let node { server.addMetrics { node.metricsText() } }
         }
@@ -115,7 +116,7 @@ struct NodeServices: Sendable {
     let dns: ClusterDNSServer
 
     init(server: KubeAPIServer, client: InProcessClient, config: ServerConfig, network options: NetworkOptions,
-         forwardDNS: Bool, seccompDefault: Bool) throws {
+         forwardDNS: Bool, seccompDefault: Bool, podManifestPath: String?) throws {
         let network = try PodNetwork(config: options.podNetworkConfig)
         let dnsAddress = network.gatewayIP
         // kube-dns has no pods: swiftlet answers on the bridge address, and its endpoints say so.
@@ -126,6 +127,7 @@ struct NodeServices: Sendable {
                                       podCIDR: options.nodePodCIDR, shimPath: Self.shimPath())
         agentConfig.nodeExternalIP = config.nodeExternalIP
         agentConfig.seccompDefault = seccompDefault
+        agentConfig.podManifestPath = podManifestPath
         agent = NodeAgent(client: client, config: agentConfig,
                           images: try StoreImages(dataDir: config.dataDir),
                           sandboxes: PodNetworkSandboxes(network: network),

@@ -61,7 +61,10 @@ def node(tmp_path_factory):
     data.mkdir()
     for a in archives:
         run(swiftlet_bin(), "image", "import", "--data-dir", str(data), str(a))
-    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream"])
+    manifests = base / "static-pods"
+    manifests.mkdir()
+    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream", "--pod-manifest-path", str(manifests)])
+    srv.static_pods = manifests
     srv.start()
     wait_until(lambda: "Ready" in srv.kubectl("get", "nodes", check=False).stdout and routes_in_place(), timeout=60,
                message="node Ready with its routes")
@@ -276,3 +279,29 @@ def test_port_forward(node, ns):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_static_pods_from_the_manifest_directory(node):
+    node_name = node.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    mirror = f"static-web-{node_name}"
+    manifest = node.static_pods / "static-web.yaml"
+    manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: static-web\nspec:\n  containers:\n"
+                        "  - name: web\n    image: nginx\n")
+
+    def pod():
+        r = node.kubectl("get", "pod", mirror, "-o", "json", check=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def running():
+        p = pod()
+        return p if p and p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp") else None
+    first = wait_until(running, timeout=60, message="static pod running with its mirror")
+    assert first["metadata"]["annotations"]["kubernetes.io/config.source"] == "file"
+    assert "<h1>Welcome to nginx!</h1>" in curl(f"http://{first['status']['podIP']}/").stdout
+    # Deleting the mirror pod through the API does not remove a static pod: it comes back.
+    node.kubectl("delete", "pod", mirror, "--wait=true", "--timeout=60s")
+    again = wait_until(running, timeout=60, message="static pod recreated")
+    assert again["metadata"]["uid"] != first["metadata"]["uid"]
+    # Removing the file removes the pod.
+    manifest.unlink()
+    wait_until(lambda: pod() is None, timeout=60, message="static pod gone with its file")
