@@ -111,7 +111,7 @@ struct ResourceHandler {
                                   limit: query.int("limit"), continueToken: query["continue"])
         if Negotiation.wantsTable(request) {
             var table = TablePrinter.table(for: type.kind, objects: r.items, resourceVersion: r.resourceVersion,
-                                           now: Date(), includeColumns: query["includeObject"] != "None" || true)
+                                           now: Date())
             if let c = r.continueToken { table["metadata"]["continue"] = .string(c) }
             return .object(table)
         }

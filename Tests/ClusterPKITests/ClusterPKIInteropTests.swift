@@ -25,7 +25,7 @@ final class ClusterPKIInteropTests: XCTestCase {
     }
 
     private func openssl() throws -> String {
-        guard let path = ClusterPKITestTools.executable("openssl") else { throw XCTSkip("openssl not installed") }
+        guard let path = ClusterPKITestTools.executable("openssl") else { throw InteropFailure("openssl is required (Debian package openssl)") }
         return path
     }
 
@@ -81,8 +81,8 @@ final class ClusterPKIInteropTests: XCTestCase {
     /// `s_server -www` answers with a status page naming the client certificate's subject.
     func testKubectlTalksTLSWithTheGeneratedCredentials() throws {
         let openssl = try openssl()
-        guard let kubectl = ClusterPKITestTools.executable("kubectl") else { throw XCTSkip("kubectl not installed") }
-        guard let timeout = ClusterPKITestTools.executable("timeout") else { throw XCTSkip("timeout not installed") }
+        guard let kubectl = ClusterPKITestTools.executable("kubectl") else { throw InteropFailure("kubectl is required on PATH") }
+        guard let timeout = ClusterPKITestTools.executable("timeout") else { throw InteropFailure("timeout is required (coreutils)") }
 
         let (server, port) = try startTLSServer(openssl: openssl, timeout: timeout)
         defer {
@@ -110,7 +110,7 @@ final class ClusterPKIInteropTests: XCTestCase {
     }
 
     func testKubectlReadsTheKubeconfig() throws {
-        guard let kubectl = ClusterPKITestTools.executable("kubectl") else { throw XCTSkip("kubectl not installed") }
+        guard let kubectl = ClusterPKITestTools.executable("kubectl") else { throw InteropFailure("kubectl is required on PATH") }
         let path = dir.file("admin.kubeconfig")
         try ClusterPKI.writeSecretFile(path, contents: pki.adminKubeconfig(server: "https://[::1]:6443"))
         let environment = ["HOME": dir.path, "PATH": "/usr/bin:/bin"]
@@ -157,6 +157,12 @@ final class ClusterPKIInteropTests: XCTestCase {
             if process.isRunning { process.terminate() }
             process.waitUntilExit()
         }
-        throw XCTSkip("could not start openssl s_server on a free port")
+        throw InteropFailure("could not start openssl s_server on a free port")
     }
+}
+
+/// A missing tool fails the interop tests: CI installs every one of them.
+struct InteropFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }
