@@ -13,7 +13,7 @@ public enum MountTable {
     }
 
     public static func entries() -> [Entry] {
-        guard let data = FileManager.default.contents(atPath: "/proc/self/mountinfo"),
+        guard let data = ProcFile.read("/proc/self/mountinfo"),
               let text = String(data: data, encoding: .utf8) else { return [] }
         var out: [Entry] = []
         for line in text.split(separator: "\n") {
@@ -54,5 +54,19 @@ public enum MountTable {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Reads a /proc file whole. Foundation's one-shot readers stop after the first chunk of procfs files (they
+/// report size 0), which truncates long mount tables; reading to EOF does not.
+public enum ProcFile {
+    public static func read(_ path: String) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return try? handle.readToEnd()
+    }
+
+    public static func text(_ path: String) -> String? {
+        read(path).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -215,7 +215,9 @@ func removeTree(_ path: String) {
 
 /// Layer directories used as overlayfs lower dirs by a mount visible to us (a container's rootfs).
 func mountedLayerDirs() -> Set<String> {
-    guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+    guard let handle = FileHandle(forReadingAtPath: "/proc/self/mountinfo"), let data = try? handle.readToEnd() else { return [] }
+    // Read to EOF: Foundation's one-shot readers truncate procfs files.
+    let text = String(decoding: data, as: UTF8.self)
     var dirs = Set<String>()
     for line in text.split(separator: "\n") {
         // "… - overlay overlay rw,lowerdir=a:b,upperdir=…,workdir=…"

@@ -83,7 +83,52 @@ struct PodVolumes {
     }
 
     static func isMountPoint(_ path: String) -> Bool {
-        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return false }
+        guard let mounts = HostMounts.table() else { return false }
         return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first.map(String.init) == path }
+    }
+}
+
+/// The host's mount table, for sweeping what a pod left mounted.
+enum HostMounts {
+    /// /proc/self/mounts read to EOF (Foundation's one-shot readers truncate procfs files).
+    static func table() -> String? {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/mounts") else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.readToEnd()).map { String(decoding: $0 ?? Data(), as: UTF8.self) }
+    }
+
+    /// Mount points at or below `dir`, from /proc/self/mounts (octal escapes decoded).
+    static func under(_ dir: String) -> [String] {
+        guard let text = table() else { return [] }
+        return text.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 1 else { return nil }
+            let point = unescape(String(fields[1]))
+            return point == dir || point.hasPrefix(dir + "/") ? point : nil
+        }
+    }
+
+    static func unescape(_ s: String) -> String {
+        var out = ""
+        var chars = Array(s)[...]
+        while let c = chars.first {
+            chars = chars.dropFirst()
+            if c == "\\", chars.count >= 3, let v = UInt8(String(chars.prefix(3)), radix: 8) {
+                out.append(Character(UnicodeScalar(v)))
+                chars = chars.dropFirst(3)
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Detaches every mount under `dir`, deepest first; stacked mounts are detached until none is left.
+    static func unmountAll(under dir: String) {
+        for _ in 0..<8 {
+            let points = under(dir).sorted { $0.count > $1.count }
+            if points.isEmpty { return }
+            for p in points { umount2(p, Int32(MNT_DETACH)) }
+        }
     }
 }

@@ -384,9 +384,14 @@ actor PodWorker {
         for r in initRecords + records {
             let dir = "\(podDir)/containers/\(r.name)"
             for attempt in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []) {
-                try? ctx.engine.remove(bundleDir: "\(dir)/\(attempt)")
+                do { try ctx.engine.remove(bundleDir: "\(dir)/\(attempt)") } catch {
+                    ctx.logger.warning("removing container \(r.name) of pod \(namespace)/\(name): \(error)")
+                }
             }
         }
+        // Whatever a failed removal left mounted under the pod's directory goes too (deepest first), so a pod
+        // never leaves mounts behind.
+        HostMounts.unmountAll(under: podDir)
         ctx.engine.cleanUpPod(podUID: uid)
         ctx.metrics.setRunning(podUID: uid, containers: 0)
         volumes.tearDown()

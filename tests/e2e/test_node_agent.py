@@ -203,7 +203,13 @@ def test_create_delete_cycles_leave_nothing_behind(node, ns):
     # Earlier tests' namespaces are still being emptied; count from a quiet node.
     wait_until(lambda: node.kubectl("get", "pods", "-A", "-o", "name").stdout.strip() == "", timeout=120,
                message="no pods left from earlier tests")
-    before = host_state(node.data_dir)
+
+    def quiet():
+        # The agent may still be tearing down pods the API already forgot; count once nothing moves.
+        first = host_state(node.data_dir)
+        time.sleep(2)
+        return first if first == host_state(node.data_dir) and first["veths"] == 0 else None
+    before = wait_until(quiet, timeout=120, message="the node is quiet")
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "cycle"},
            "spec": {"terminationGracePeriodSeconds": 1,
                     "containers": [{"name": "c", "image": "radial/busyboxplus:curl", "command": ["sleep", "3600"]}]}}
