@@ -180,3 +180,26 @@ def pytest_runtest_makereport(item, call):
         srv = getattr(item, "funcargs", {}).get("server")
         if isinstance(srv, Server):
             report.sections.append(("swiftlet server log (tail)", srv.log()))
+
+
+def start_node(base, images_dir, extra_args=()):
+    """A real node (with the agent) on a private data dir, the tutorial's images imported, Ready with its routes.
+    Callers stop it with `stop_node`."""
+    from test_node_agent import routes_in_place, run
+    data = Path(base) / "data"
+    data.mkdir(exist_ok=True)
+    for archive in sorted(Path(images_dir).glob("*.tar")):
+        run(swiftlet_bin(), "image", "import", "--data-dir", str(data), str(archive))
+    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream", *extra_args])
+    srv.start()
+    wait_until(lambda: " Ready " in srv.kubectl("get", "nodes", check=False).stdout and routes_in_place(), timeout=60,
+               message="node Ready with its routes")
+    return srv
+
+
+def stop_node(srv):
+    """Deletes every pod (so the agent tears them down), stops the server and resets the host."""
+    from test_node_agent import run
+    srv.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s", check=False)
+    srv.stop()
+    run(swiftlet_bin(), "reset", "--data-dir", str(srv.data_dir), check=False)

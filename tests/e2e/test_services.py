@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Server, swiftlet_bin
+from conftest import start_node, stop_node
 from e2e_lib import wait_until
 from test_node_agent import IMAGES_DIR, curl, routes_in_place, run
 
@@ -16,22 +16,11 @@ MANIFESTS = Path(__file__).parent / "manifests"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("services")
-    data = base / "data"
-    data.mkdir()
-    for a in sorted(IMAGES_DIR.glob("*.tar")):
-        run(swiftlet_bin(), "image", "import", "--data-dir", str(data), str(a))
-    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream"])
-    srv.start()
-    wait_until(lambda: " Ready " in srv.kubectl("get", "nodes", check=False).stdout and routes_in_place(), timeout=60,
-               message="node Ready with its routes")
+    srv = start_node(tmp_path_factory.mktemp("services"), IMAGES_DIR)
     try:
         yield srv
     finally:
-        srv.kubectl("delete", "namespaces", "-l", "e2e=services", "--wait=false", check=False)
-        srv.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s", check=False)
-        srv.stop()
-        run(swiftlet_bin(), "reset", "--data-dir", str(data), check=False)
+        stop_node(srv)
 
 
 def nginx(server, ns):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import Server, swiftlet_bin
+from conftest import start_node, stop_node
 from e2e_lib import parse_table, wait_until
 from test_node_agent import IMAGES_DIR, curl, routes_in_place, run
 
@@ -23,23 +23,12 @@ SERVICE_VARS = {"MY_NGINX_SERVICE_HOST", "MY_NGINX_SERVICE_PORT", "MY_NGINX_PORT
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
-    base = tmp_path_factory.mktemp("tutorial")
-    data = base / "data"
-    data.mkdir()
-    for a in sorted(IMAGES_DIR.glob("*.tar")):
-        run(swiftlet_bin(), "image", "import", "--data-dir", str(data), str(a))
-    srv = Server(base, agent=True, data_dir=data, extra_args=["--no-dns-upstream"])
-    srv.start()
-    wait_until(lambda: " Ready " in srv.kubectl("get", "nodes", check=False).stdout and routes_in_place(), timeout=60,
-               message="node Ready with its routes")
-    srv.workdir = base
+    srv = start_node(tmp_path_factory.mktemp("tutorial"), IMAGES_DIR)
     try:
         yield srv
     finally:
         srv.kubectl("delete", "deployments,svc,secrets,configmaps", "--all", "--wait=false", check=False)
-        srv.kubectl("delete", "pods", "--all", "--wait=true", "--timeout=60s", check=False)
-        srv.stop()
-        run(swiftlet_bin(), "reset", "--data-dir", str(data), check=False)
+        stop_node(srv)
 
 
 def k(node, *args, **kw):
