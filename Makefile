@@ -6,7 +6,7 @@ SWIFT ?= swift
 # Debian packages the build and the tests need.
 DEBS := libsqlite3-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev zlib1g-dev \
         nftables iproute2 util-linux openssl ca-certificates curl bind9-dnsutils busybox-static nginx-light \
-        docker-registry skopeo python3 python3-yaml python3-pexpect
+        docker-registry skopeo systemd python3 python3-yaml python3-pexpect
 IMAGES := .build/images
 
 .PHONY: deps build release images up down test unit e2e bench clean
