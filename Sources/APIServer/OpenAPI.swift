@@ -67,9 +67,7 @@ enum OpenAPI {
 
     /// A short stable content hash (FNV-1a) so clients cache documents until they change.
     static func hexHash(_ s: String) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        let hex = String(h, radix: 16).uppercased()
+        let hex = fnv1aHex(s).uppercased()
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 

@@ -55,14 +55,7 @@ struct DeleteOptions: Sendable {
 
 enum Clock {
     /// RFC 3339 with second precision, as metav1.Time serialises.
-    static func timestamp(_ date: Date = Date()) -> String {
-        let t = Int(date.timeIntervalSince1970)
-        var tmv = tm()
-        var tt = time_t(t)
-        gmtime_r(&tt, &tmv)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(tmv.tm_year + 1900)-\(two(tmv.tm_mon + 1))-\(two(tmv.tm_mday))T\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec))Z"
-    }
+    static func timestamp(_ date: Date = Date()) -> String { formatRFC3339(date) }
 
     /// RFC 3339 with microseconds, as metav1.MicroTime serialises (Events, Leases).
     static func microTimestamp(_ date: Date = Date()) -> String {

@@ -117,11 +117,5 @@ struct NodeRegistration {
 }
 
 enum Timestamps {
-    static func rfc3339(_ d: Date = Date()) -> String {
-        var t = time_t(d.timeIntervalSince1970)
-        var tmv = tm()
-        gmtime_r(&t, &tmv)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", tmv.tm_year + 1900, tmv.tm_mon + 1, tmv.tm_mday,
-                      tmv.tm_hour, tmv.tm_min, tmv.tm_sec)
-    }
+    static func rfc3339(_ d: Date = Date()) -> String { formatRFC3339(d) }
 }

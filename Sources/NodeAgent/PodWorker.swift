@@ -90,9 +90,7 @@ actor PodWorker {
     }
 
     func containerID(_ container: String, _ attempt: Int) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in "\(uid)/\(container)/\(attempt)".utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return "swiftlet://" + String(h, radix: 16) + String(uid.filter { $0 != "-" }.prefix(16))
+        "swiftlet://" + fnv1aHex("\(uid)/\(container)/\(attempt)") + String(uid.filter { $0 != "-" }.prefix(16))
     }
 
     // MARK: Sync

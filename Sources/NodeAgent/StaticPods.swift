@@ -31,7 +31,7 @@ struct StaticPods {
         for file in files where file.hasSuffix(".yaml") || file.hasSuffix(".yml") || file.hasSuffix(".json") {
             guard !file.hasPrefix("."), let data = FileManager.default.contents(atPath: "\(directory)/\(file)"),
                   var pod = Self.decode(Array(data)), pod.kind == "Pod", let name = pod.name else { continue }
-            let hash = OpenHash.hex(pod.jsonString)
+            let hash = fnv1aHex(pod.jsonString)
             let mirrorName = "\(name)-\(config.nodeName)"
             pod["metadata"]["name"] = .string(mirrorName)
             if pod.namespace == nil { pod["metadata"]["namespace"] = "default" }
@@ -69,14 +69,5 @@ struct StaticPods {
         for (key, pod) in have where want[key] == nil && pod["metadata"]["deletionTimestamp"].string == nil {
             try? await client.delete(.pods, namespace: pod.namespace, name: pod.name ?? "", options: [:])
         }
-    }
-}
-
-/// A short content hash for manifests (FNV-1a, hex).
-enum OpenHash {
-    static func hex(_ s: String) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return String(h, radix: 16)
     }
 }

@@ -4,13 +4,7 @@ import KubeAPI
 /// metav1.Time as it travels: RFC 3339 in UTC with whole seconds. Conditions and timestamps the
 /// workload controllers write use this form so they compare equal after a round trip.
 enum WorkloadTime {
-    static func format(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
-    }
+    static func format(_ date: Date) -> String { formatRFC3339(date) }
 
     static func parse(_ value: JSON) -> Date? {
         guard let text = value.string, !text.isEmpty else { return nil }
