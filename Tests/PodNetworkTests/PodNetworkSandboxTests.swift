@@ -188,7 +188,7 @@ final class PodNetworkSandboxTests: PodNetworkRootTestCase {
         let portsBefore = linksOnBridge("sltest0").count
         let mountsBefore = mountPoints(under: stateDir).count
         let netnsFilesBefore = try FileManager.default.contentsOfDirectory(atPath: "\(stateDir)/netns").count
-        let fdsBefore = openFDCount()
+        let fdsBefore = openNetlinkAndNamespaceFDs()
 
         var names: [String] = []
         var ips: [String] = []
@@ -203,7 +203,7 @@ final class PodNetworkSandboxTests: PodNetworkRootTestCase {
         XCTAssertEqual(names.filter(linkExists), [])
         XCTAssertEqual(mountPoints(under: stateDir).count, mountsBefore)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "\(stateDir)/netns").count, netnsFilesBefore)
-        XCTAssertEqual(openFDCount(), fdsBefore, "no leaked netlink sockets or namespace fds")
+        XCTAssertEqual(openNetlinkAndNamespaceFDs(), fdsBefore, "no leaked netlink sockets or namespace fds")
         XCTAssertEqual(net.listSandboxes(), [])
         XCTAssertEqual(IPAM(directory: "\(stateDir)/pod-network/ipam", range: IPv4CIDR("10.250.0.0/24")!).leases(), [:])
         XCTAssertEqual(Set(ips).count, 50, "round-robin: recently freed addresses are not handed out at once")
