@@ -101,7 +101,7 @@ let package = Package(
         ]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"]),
-        .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI"]),
+        .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork"]),
         .testTarget(name: "ContainerRuntimeTests", dependencies: ["ContainerRuntime", "KubeAPI"]),
