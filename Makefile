@@ -17,7 +17,7 @@ deps:
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; rc=$$?; \
 		rm -f /usr/sbin/policy-rc.d; exit $$rc; fi
-	@python3 -c 'import pytest, yaml, pexpect' 2>/dev/null || python3 -m pip install -q pytest pyyaml pexpect
+	@python3 -c 'import pytest, yaml, pexpect, cryptography' 2>/dev/null || python3 -m pip install -q pytest pyyaml pexpect cryptography
 
 build: deps
 	$(SWIFT) build --build-tests

@@ -11,7 +11,7 @@ struct Bootstrap {
     func run() throws {
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             try ensure("namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
-            registry.ensureDefaultServiceAccount(ns)
+            registry.ensureNamespaceDefaults(ns)
         }
         let allocator = registry.allocator
         try ensure("services", [

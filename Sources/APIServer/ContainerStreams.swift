@@ -49,8 +49,10 @@ enum ContainerStreams {
               let sub = r.subresource, ["exec", "attach", "portforward"].contains(sub), let name = r.name else { return .dontUpgrade }
         let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard offered.contains(sub == "portforward" ? portForwardProtocol : channelProtocol) else { return .dontUpgrade }
-        guard let cert = try? await channel.nioSSL_peerCertificate().get(),
-              (try? certificateIdentity(derEncoded: cert.toDERBytes())) != nil else { return .dontUpgrade }
+        // Unauthenticated or forbidden: the HTTP responder answers 401/403 with a Status.
+        guard let user = await server.authenticator.authenticate(channel: channel, authorization: head.headerFields[.authorization]),
+              (try? Authorizer.check(user, RequestAttributes(verb: "create", resource: r, path: String(parts[0])))) != nil
+        else { return .dontUpgrade }
         guard let streams = server.podStreams,
               let pod = try? server.registry.get(r.type, namespace: r.namespace, name: name) else { return .dontUpgrade }
         if sub == "portforward" { return portForward(streams, pod: pod) }

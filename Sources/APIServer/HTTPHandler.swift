@@ -38,7 +38,9 @@ struct HTTPHandler: HTTPResponder {
         let response: Response
         do {
             if !Self.isPublic(route) {
-                guard try await authenticate(context.channel) != nil else { throw APIError.unauthorized }
+                guard let user = await server.authenticator.authenticate(
+                    channel: context.channel, authorization: request.headers[.authorization]) else { throw APIError.unauthorized }
+                try Authorizer.check(user, Self.attributes(route, request))
             }
             response = try await render(dispatch(route, request, context), request: request)
         } catch let e as APIError {
@@ -75,10 +77,14 @@ struct HTTPHandler: HTTPResponder {
         }
     }
 
-    /// The user a client certificate names, or nil without one.
-    func authenticate(_ channel: any Channel) async throws -> CertificateIdentity? {
-        guard let cert = try? await channel.nioSSL_peerCertificate().get() else { return nil }
-        return try? certificateIdentity(derEncoded: cert.toDERBytes())
+    /// What the request asks to do, for the authorizer.
+    static func attributes(_ route: Route, _ request: Request) -> RequestAttributes {
+        var resource: ResourceRequest?
+        if case .resource(let r) = route { resource = r }
+        var verb = Authorizer.verb(method: request.method.rawValue, resource: resource, watch: Query(request.uri.query).bool("watch"))
+        // Streams are authorized as creating the subresource, whatever the upgrade's HTTP method.
+        if let sub = resource?.subresource, ["exec", "attach", "portforward"].contains(sub) { verb = "create" }
+        return RequestAttributes(verb: verb, resource: resource, path: request.uri.path)
     }
 
     func dispatch(_ route: Route, _ request: Request, _ context: APIRequestContext) async throws -> Reply {
@@ -116,6 +122,11 @@ struct HTTPHandler: HTTPResponder {
                 return .raw(OpenAPI.v2Protobuf(), contentType: OpenAPI.v2ProtobufContentType)
             }
             return .object(OpenAPI.v2JSON())
+        case .openIDConfiguration:
+            return .object(ServiceAccountIssuerDiscovery.configuration(issuer: server.registry.tokenSigner.issuer,
+                                                                       serverAddress: server.advertisedAddress))
+        case .openIDKeys:
+            return .raw(ServiceAccountIssuerDiscovery.keySet(server.registry.tokenSigner), contentType: "application/jwk-set+json")
         case .unknown:
             throw APIError.pageNotFound
         case .resource(let r):

@@ -44,6 +44,9 @@ public final class KubeAPIServer: Sendable {
     let logger: Logger
 
     public var store: ObjectStore { registry.store }
+    /// The cluster CA certificate (PEM), which pods trust through `kube-root-ca.crt`.
+    public var rootCAPEM: String { pki.caCertificatePEM }
+    var authenticator: Authenticator { Authenticator(registry: registry) }
     var advertisedAddress: String { "\(config.nodeIP):\(config.apiPort)" }
     public var adminKubeconfigPath: String { config.dataDir + "/admin.kubeconfig" }
 
@@ -68,7 +71,9 @@ public final class KubeAPIServer: Sendable {
         let store = try ObjectStore(path: config.dataDir + "/state.db")
         let allocator = ServiceAllocator(serviceCIDR: serviceCIDR)
         allocator.adopt(store.list("services").items)
-        registry = Registry(store: store, allocator: allocator)
+        registry = Registry(store: store, allocator: allocator,
+                            tokenSigner: try ServiceAccountTokenSigner.loadOrCreate(directory: config.dataDir),
+                            rootCAPEM: pki.caCertificatePEM)
         try Bootstrap(registry: registry, config: config).run()
         try ClusterPKI.writeSecretFile(adminKubeconfigPath, contents: pki.kubeconfig(
             server: "https://127.0.0.1:\(config.apiPort)",
@@ -122,6 +127,25 @@ extension KubeAPIServer {
             } catch let e as APIError {
                 throw ClientError(status: e.statusObject)
             }
+        }
+    }
+}
+
+extension KubeAPIServer {
+    /// serviceaccounts/token for the in-process node agent: a TokenRequest bound to a pod, through the same
+    /// validation as over HTTPS. Returns the token, when it was issued and when it expires.
+    public func requestPodToken(namespace: String, serviceAccount: String, audiences: [String], expirationSeconds: Int64,
+                                podName: String, podUID: String) throws -> (token: String, issuedAt: Date, expiry: Date) {
+        let now = Date()
+        var spec: JSON = ["expirationSeconds": .int(expirationSeconds),
+                          "boundObjectRef": ["kind": "Pod", "apiVersion": "v1", "name": .string(podName), "uid": .string(podUID)]]
+        if !audiences.isEmpty { spec["audiences"] = .array(audiences.map(JSON.string)) }
+        do {
+            let response = try registry.requestToken(namespace: namespace, serviceAccount: serviceAccount,
+                                                     request: ["spec": spec], now: now)
+            return (response["status"]["token"].string ?? "", now, now.addingTimeInterval(Double(expirationSeconds)))
+        } catch let e as APIError {
+            throw ClientError(status: e.statusObject)
         }
     }
 }

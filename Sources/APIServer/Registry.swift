@@ -1,3 +1,4 @@
+import ClusterPKI
 import Foundation
 import KubeAPI
 import KubeStore
@@ -8,10 +9,15 @@ import KubeStore
 public final class Registry: Sendable {
     public let store: ObjectStore
     let allocator: ServiceAllocator
+    let tokenSigner: ServiceAccountTokenSigner
+    /// The cluster CA certificate, published to every namespace as `kube-root-ca.crt`.
+    let rootCAPEM: String
 
-    init(store: ObjectStore, allocator: ServiceAllocator) {
+    init(store: ObjectStore, allocator: ServiceAllocator, tokenSigner: ServiceAccountTokenSigner, rootCAPEM: String) {
         self.store = store
         self.allocator = allocator
+        self.tokenSigner = tokenSigner
+        self.rootCAPEM = rootCAPEM
     }
 
     /// Kinds whose status is only written through the status subresource.
@@ -68,6 +74,7 @@ public final class Registry: Sendable {
         try prepareMetadataForCreate(t, namespace: namespace, &obj)
         if t.namespaced, let ns = obj.namespace { try requireNamespace(ns, creating: true) }
         Admission.applyDefaults(kind: t.admissionKind, to: &obj)
+        if t.kind == "Pod" && t.group.isEmpty { try admitServiceAccount(&obj) }
         prepareForCreate(t, &obj)
         var claimed: (ips: [String], ports: [Int64]) = ([], [])
         if t.kind == "Service" && t.group.isEmpty {
@@ -223,7 +230,7 @@ public final class Registry: Sendable {
     /// Things Kubernetes' controllers do as soon as an object exists, done in-process.
     func afterCreate(_ t: ResourceType, _ obj: JSON) {
         if t.group.isEmpty && t.kind == "Namespace", let ns = obj.name {
-            ensureDefaultServiceAccount(ns)
+            ensureNamespaceDefaults(ns)
         }
     }
 

@@ -222,6 +222,9 @@ struct ResourceHandler {
             let binding = try BodyCodec.decode(try await body(), contentType: contentType, kindHint: "Binding").object
             try registry.bind(namespace: target.namespace ?? "", name: name, binding: binding)
             return .object(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
+        case ("token", "POST"):
+            let request = try BodyCodec.decode(try await body(), contentType: contentType, kindHint: "TokenRequest").object
+            return .object(try registry.requestToken(namespace: target.namespace ?? "", serviceAccount: name, request: request), status: 201)
         case ("log", "GET"), ("exec", _), ("attach", _), ("portforward", _):
             let pod = try registry.get(type, namespace: target.namespace, name: name)
             guard let node = pod["spec"]["nodeName"].string, !node.isEmpty else {

@@ -11,6 +11,8 @@ enum Route: Equatable {
     case openAPIV3Index
     case openAPIV3(path: String)            // /openapi/v3/api/v1 → "api/v1"
     case openAPIV2
+    case openIDConfiguration                // /.well-known/openid-configuration
+    case openIDKeys                         // /openid/v1/jwks
     case resource(ResourceRequest)
     case unknown
 
@@ -21,6 +23,8 @@ enum Route: Equatable {
         case "version" where parts.count == 1: return .version
         case "healthz", "livez", "readyz": return .health(parts.joined(separator: "/"))
         case "metrics" where parts.count == 1: return .metrics
+        case ".well-known" where parts == [".well-known", "openid-configuration"]: return .openIDConfiguration
+        case "openid" where parts == ["openid", "v1", "jwks"]: return .openIDKeys
         case "openapi":
             if parts.count == 2 && parts[1] == "v2" { return .openAPIV2 }
             guard parts.count >= 2, parts[1] == "v3" else { return .unknown }

@@ -101,8 +101,8 @@ public struct ServiceAccountTokenSigner: Sendable {
     public func sign(_ claims: ServiceAccountTokenClaims) throws -> String {
         var claims = claims
         claims.issuer = issuer
-        let header = try JSONSerialization.data(withJSONObject: ["alg": "ES256", "kid": keyID], options: [.sortedKeys])
-        let payload = try JSONSerialization.data(withJSONObject: Self.payload(claims), options: [.sortedKeys])
+        let header = try JSONSerialization.data(withJSONObject: ["alg": "ES256", "kid": keyID], options: [.sortedKeys, .withoutEscapingSlashes])
+        let payload = try JSONSerialization.data(withJSONObject: Self.payload(claims), options: [.sortedKeys, .withoutEscapingSlashes])
         let signingInput = Base64URL.encode(Array(header)) + "." + Base64URL.encode(Array(payload))
         let signature = try key.signature(for: Data(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(Array(signature.rawRepresentation))

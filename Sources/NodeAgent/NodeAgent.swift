@@ -14,14 +14,15 @@ public final class NodeAgent: Sendable {
     private let wake = Mutex<[String: AsyncStream<Void>.Continuation]>([:])
 
     public init(client: any KubeClient, config: AgentConfig, images: any ImageProvider, sandboxes: any SandboxProvider,
-                engine: any ContainerEngine, logger: Logger = Logger(label: "swiftlet.agent")) {
+                engine: any ContainerEngine, tokenIssuer: (any ServiceAccountTokenIssuer)? = nil,
+                logger: Logger = Logger(label: "swiftlet.agent")) {
         informers = InformerFactory(client: client)
         pods = Informer(client: client, resource: .pods, options: ListOptions(fieldSelector: "spec.nodeName=\(config.nodeName)"))
         ctx = AgentContext(client: client, config: config, images: images, sandboxes: sandboxes, engine: engine,
                            services: informers.informer(.services), secrets: informers.informer(.secrets),
                            configMaps: informers.informer(.configMaps),
                            events: AgentEvents(recorder: EventRecorder(client: client, now: { Date() })), logger: logger,
-                           metrics: AgentMetrics())
+                           metrics: AgentMetrics(), tokens: ServiceAccountTokens(issuer: tokenIssuer))
     }
 
     public func run() async {

@@ -21,13 +21,13 @@ struct PodVolumes {
     }
 
     /// Creates or refreshes every volume. Throws the kubelet's FailedMount message for the first that fails.
-    func setUp(pod: JSON, lookup: VolumePayload.Lookup) throws {
+    func setUp(pod: JSON, lookup: VolumePayload.Lookup, tokens: [String: String] = [:]) throws {
         try FileManager.default.createDirectory(atPath: volumesDir, withIntermediateDirectories: true)
         for volume in pod["spec"]["volumes"].elements {
             let name = volume["name"].string ?? ""
             let dir = "\(volumesDir)/\(name)"
             do {
-                if let files = try VolumePayload.files(for: volume, pod: pod, lookup: lookup) {
+                if let files = try VolumePayload.files(for: volume, pod: pod, lookup: lookup, tokens: tokens) {
                     try mountTmpfs(dir, size: nil)
                     try AtomicWriter(directory: dir).write(files)
                 } else if !volume["emptyDir"].isNull {

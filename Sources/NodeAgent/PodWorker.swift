@@ -16,6 +16,7 @@ struct AgentContext: Sendable {
     let events: AgentEvents
     let logger: Logger
     let metrics: AgentMetrics
+    let tokens: ServiceAccountTokens
 }
 
 /// One pod on this node: brings it up (sandbox, volumes, init containers, containers), keeps it running
@@ -116,7 +117,8 @@ actor PodWorker {
         }
         if !volumesReady || Date().timeIntervalSince(lastVolumeSync) > 5 {
             do {
-                try volumes.setUp(pod: pod, lookup: lookup)
+                let tokens = try await ctx.tokens.tokens(for: pod)
+                try volumes.setUp(pod: pod, lookup: lookup, tokens: tokens)
                 volumesReady = true
                 volumeError = nil
                 lastVolumeSync = Date()
@@ -393,6 +395,7 @@ actor PodWorker {
         ctx.engine.cleanUpPod(podUID: uid)
         ctx.metrics.setRunning(podUID: uid, containers: 0)
         volumes.tearDown()
+        await ctx.tokens.forget(podUID: uid)
         try? ctx.sandboxes.destroySandbox(podUID: uid)
         try? FileManager.default.removeItem(atPath: podDir)
         finished = true

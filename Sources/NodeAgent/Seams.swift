@@ -97,3 +97,22 @@ public protocol ContainerEngine: Sendable {
     /// Removes what the pod as a whole held (its cgroup), after its containers are removed.
     func cleanUpPod(podUID: String)
 }
+
+/// A service-account token, as the TokenRequest API returns it.
+public struct IssuedToken: Sendable, Equatable {
+    public let token: String
+    public let issuedAt: Date
+    public let expiry: Date
+    public init(token: String, issuedAt: Date, expiry: Date) {
+        self.token = token
+        self.issuedAt = issuedAt
+        self.expiry = expiry
+    }
+}
+
+/// The TokenRequest API (`POST serviceaccounts/<name>/token`), through which the agent gets the tokens of
+/// projected `serviceAccountToken` volume sources, bound to the pod.
+public protocol ServiceAccountTokenIssuer: Sendable {
+    func requestToken(namespace: String, serviceAccount: String, audiences: [String], expirationSeconds: Int64,
+                      podName: String, podUID: String) async throws -> IssuedToken
+}

@@ -10,7 +10,8 @@ public enum VolumePayload {
     public typealias Lookup = (_ resource: String, _ name: String) -> JSON?
 
     /// Files for one volume, or nil for volume kinds that are not payload volumes (emptyDir, hostPath, ...).
-    public static func files(for volume: JSON, pod: JSON, lookup: Lookup) throws -> [AtomicWriter.File]? {
+    /// `tokens` holds the service-account tokens fetched for the pod, keyed by `<volume>/<path>`.
+    public static func files(for volume: JSON, pod: JSON, lookup: Lookup, tokens: [String: String] = [:]) throws -> [AtomicWriter.File]? {
         if !volume["secret"].isNull {
             let v = volume["secret"]
             return try keyed(resource: "secrets", name: v["secretName"].string ?? "", items: v["items"].elements,
@@ -40,6 +41,11 @@ public enum VolumePayload {
                                      defaultMode: defaultMode, optional: s["optional"].bool == true, lookup: lookup)
                 } else if !source["downwardAPI"].isNull {
                     out += downward(items: source["downwardAPI"]["items"].elements, defaultMode: defaultMode, pod: pod)
+                } else if !source["serviceAccountToken"].isNull {
+                    let path = source["serviceAccountToken"]["path"].string ?? "token"
+                    let key = "\(volume["name"].string ?? "")/\(path)"
+                    guard let token = tokens[key] else { throw Missing(description: "no service account token was fetched for \(key)") }
+                    out.append(.init(path: path, data: Array(token.utf8), mode: defaultMode))
                 }
             }
             return out

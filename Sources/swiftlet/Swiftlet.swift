@@ -94,6 +94,8 @@ struct Server: AsyncParsableCommand {
                     ServiceLoadBalancerController(context: controllers),
                     GarbageCollector(context: controllers),
                     NamespaceController(context: controllers),
+                    RootCACertPublisher(context: controllers, caPEM: server.rootCAPEM),
+                    ServiceAccountsController(context: controllers),
                     NodeLifecycleController(context: controllers, gracePeriod: grace),
                 ])
             }
@@ -131,7 +133,8 @@ struct NodeServices: Sendable {
         agent = NodeAgent(client: client, config: agentConfig,
                           images: try StoreImages(dataDir: config.dataDir),
                           sandboxes: PodNetworkSandboxes(network: network),
-                          engine: RuntimeEngine(shimPath: agentConfig.shimPath))
+                          engine: RuntimeEngine(shimPath: agentConfig.shimPath),
+                          tokenIssuer: InProcessTokenIssuer(server: server))
         var nodeIPs = [config.nodeIP]
         if let ext = config.nodeExternalIP { nodeIPs.append(ext) }
         proxy = ServiceProxy(client: client, config: ProxyConfig(serviceCIDR: options.serviceCIDR, clusterCIDR: options.podCIDR,
@@ -180,5 +183,17 @@ struct Reset: AsyncParsableCommand {
         try? ServiceProxy.uninstall()
         for line in report { print(line) }
         if all { try? FileManager.default.removeItem(atPath: network.dataDir) }
+    }
+}
+
+/// The node agent's TokenRequest calls, served by the API server in the same process.
+struct InProcessTokenIssuer: ServiceAccountTokenIssuer {
+    let server: KubeAPIServer
+
+    func requestToken(namespace: String, serviceAccount: String, audiences: [String], expirationSeconds: Int64,
+                      podName: String, podUID: String) async throws -> IssuedToken {
+        let t = try server.requestPodToken(namespace: namespace, serviceAccount: serviceAccount, audiences: audiences,
+                                           expirationSeconds: expirationSeconds, podName: podName, podUID: podUID)
+        return IssuedToken(token: t.token, issuedAt: t.issuedAt, expiry: t.expiry)
     }
 }
