@@ -99,3 +99,34 @@ def test_dns_answers_a_srv_and_ptr(server, ns):
     assert "status: NXDOMAIN" in r.stdout
     r = in_pod_netns(server, pod, "dig", "@10.96.0.10", "+tcp", "+short", "+time=2", "+tries=1", f"web.{ns}.svc.cluster.local")
     assert r.stdout.strip() == ip
+
+
+def test_a_pod_reaches_the_api_with_its_service_account_token(server, ns):
+    """The kube-api-access volume on a real node: token, CA and namespace files, read-only; the API reached by name
+    through the `kubernetes` Service, the server certificate verified with the mounted CA, the token accepted, and
+    the default account allowed discovery but not pods."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client"},
+           "spec": {"containers": [{"name": "c", "image": "radial/busyboxplus:curl", "command": ["sh", "-c", "sleep 3600"]}]}}
+    server.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(pod))
+    wait_until(lambda: server.kubectl("get", "pod", "client", "-n", ns, "-o", "jsonpath={.status.phase}").stdout == "Running",
+               timeout=60, message="client pod running")
+    assert routes_in_place()
+
+    def sh(cmd):
+        return server.kubectl("exec", "client", "-n", ns, "--", "sh", "-c", cmd, check=False)
+    sa = "/var/run/secrets/kubernetes.io/serviceaccount"
+    assert sh(f"cat {sa}/namespace").stdout == ns
+    assert sh(f"cat {sa}/ca.crt").stdout == open(server.creds.ca_file).read()
+    assert sh(f"touch {sa}/x").returncode != 0          # read-only
+    token = sh(f"cat {sa}/token").stdout
+    claims = json.loads(__import__("base64").urlsafe_b64decode(token.split(".")[1] + "=" * (-len(token.split(".")[1]) % 4)))
+    uid = server.kubectl("get", "pod", "client", "-n", ns, "-o", "jsonpath={.metadata.uid}").stdout
+    assert claims["kubernetes.io"]["pod"] == {"name": "client", "uid": uid}
+    assert claims["exp"] - claims["iat"] == 3607
+
+    curl_api = f'curl -sS --max-time 5 --cacert {sa}/ca.crt -H "Authorization: Bearer $(cat {sa}/token)" https://kubernetes.default.svc'
+    r = sh(f"{curl_api}/api")
+    assert json.loads(r.stdout)["kind"] == "APIVersions", r
+    r = sh(f"{curl_api}/api/v1/namespaces/{ns}/pods")
+    st = json.loads(r.stdout)
+    assert st["code"] == 403 and st["message"].startswith(f'pods is forbidden: User "system:serviceaccount:{ns}:default"'), st
