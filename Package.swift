@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure Kubernetes semantics: wire values, selectors, patches, validation, tables. No I/O.
@@ -56,6 +58,8 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // C libraries from Debian's -dev packages.
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -82,18 +86,21 @@ let package = Package(
         .target(name: "PodNetwork", dependencies: ["CNetlink", "CNetlinkShim"]),
         // The service proxy: Services + EndpointSlices → one nftables table (libnftables).
         .target(name: "ServiceProxy", dependencies: ["KubeAPI", "KubeClient", "CNftables",
-                                                      .product(name: "Logging", package: "swift-log")]),
+                                                      .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "Metrics", package: "swift-metrics")]),
         // Cluster DNS on SwiftNIO (UDP and TCP).
         .target(name: "ClusterDNS", dependencies: [
             "KubeAPI", "KubeClient",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // The node agent: pods bound to this node → sandboxes, volumes, containers, status, streams.
         .target(name: "NodeAgent", dependencies: [
             "KubeAPI", "KubeClient", "KubeYAML", "ContainerRuntime", "ImageStore", "PodNetwork",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "swiftlet", dependencies: [
             "APIServer", "Controllers", "KubeClient", "NodeAgent", "PodNetwork", "ServiceProxy", "ClusterDNS", "ImageStore",

@@ -1,33 +1,39 @@
-import Foundation
-import Synchronization
+import Metrics
+import Prometheus
 
-/// API request counters and latency sums, rendered in Prometheus' text format at /metrics.
-final class APIMetrics: Sendable {
-    private struct Key: Hashable { let verb: String; let resource: String; let code: Int }
-    private struct Series { var count = 0; var seconds = 0.0 }
-    private let series = Mutex<[Key: Series]>([:])
+/// The API server's request metrics, named and labelled as kube-apiserver's: a counter by verb, resource and HTTP
+/// code, and a latency histogram by verb and resource. They go through swift-metrics; `/metrics` renders whatever
+/// the process registered in `APIMetrics.registry` (the node agent's, the proxy's and the DNS's figures too).
+enum APIMetrics {
+    /// kube-apiserver's buckets for apiserver_request_duration_seconds.
+    static let durationBuckets: [Duration] = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8,
+                                              10, 15, 20, 30, 45, 60].map { .milliseconds(Int64($0 * 1000)) }
 
-    func observe(verb: String, resource: String, code: Int, seconds: Double) {
-        series.withLock { s in
-            let k = Key(verb: verb, resource: resource, code: code)
-            s[k, default: Series()].count += 1
-            s[k, default: Series()].seconds += seconds
-        }
+    static func observe(verb: String, resource: String, code: Int, duration: Duration) {
+        Counter(label: "apiserver_request_total", dimensions: [("code", "\(code)"), ("resource", resource), ("verb", verb)]).increment()
+        Timer(label: "apiserver_request_duration_seconds", dimensions: [("resource", resource), ("verb", verb)]).recordInterval(duration)
+    }
+}
+
+extension Timer {
+    func recordInterval(_ d: Duration) {
+        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+}
+
+/// The process's Prometheus registry and the swift-metrics backend that fills it. `bootstrap` is called once, by
+/// `swiftlet server`, before anything records a figure; until then (unit tests) swift-metrics records nothing.
+public enum MetricsBackend {
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// Histogram buckets by metric name for the figures that are histograms of values, not durations.
+    public static func bootstrap(valueBuckets: [String: [Double]] = [:], durationBuckets: [String: [Duration]] = [:]) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = durationBuckets.merging(["apiserver_request_duration_seconds": APIMetrics.durationBuckets]) { a, _ in a }
+        factory.valueHistogramBuckets = valueBuckets
+        MetricsSystem.bootstrap(factory)
     }
 
-    func render() -> String {
-        let snapshot = series.withLock { $0 }
-        let keys = snapshot.keys.sorted { ($0.resource, $0.verb, $0.code) < ($1.resource, $1.verb, $1.code) }
-        var out = "# HELP apiserver_request_total Counter of API requests by verb, resource and HTTP code.\n"
-        out += "# TYPE apiserver_request_total counter\n"
-        for k in keys {
-            out += "apiserver_request_total{code=\"\(k.code)\",resource=\"\(k.resource)\",verb=\"\(k.verb)\"} \(snapshot[k]!.count)\n"
-        }
-        out += "# HELP apiserver_request_duration_seconds_sum Total time spent answering API requests.\n"
-        out += "# TYPE apiserver_request_duration_seconds_sum counter\n"
-        for k in keys {
-            out += "apiserver_request_duration_seconds_sum{code=\"\(k.code)\",resource=\"\(k.resource)\",verb=\"\(k.verb)\"} \(snapshot[k]!.seconds)\n"
-        }
-        return out
-    }
+    /// Prometheus' text format, for GET /metrics.
+    static func render() -> String { registry.emitToString() }
 }

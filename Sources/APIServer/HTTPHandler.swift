@@ -50,8 +50,7 @@ struct HTTPHandler: HTTPResponder {
         }
         let elapsed = ContinuousClock.now - started
         let (verb, resource) = Self.metricLabels(route, request)
-        server.metrics.observe(verb: verb, resource: resource, code: response.status.code,
-                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        APIMetrics.observe(verb: verb, resource: resource, code: response.status.code, duration: elapsed)
         return response
     }
 
@@ -96,7 +95,7 @@ struct HTTPHandler: HTTPResponder {
             guard method == "GET" || method == "HEAD" else { throw APIError.methodNotAllowed(method, what) }
             return .raw(Array("ok".utf8), contentType: "text/plain; charset=utf-8")
         case .metrics:
-            return .raw(Array(server.metricsText().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            return .raw(Array(MetricsBackend.render().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .coreVersions:
             if let version = Self.aggregatedVersion(request) {
                 return .raw(Discovery.aggregated(core: true, version: version).serialized(),

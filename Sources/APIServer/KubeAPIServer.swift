@@ -34,7 +34,6 @@ public final class KubeAPIServer: Sendable {
     public let config: ServerConfig
     public let registry: Registry
     public let pki: ClusterPKI
-    let metrics = APIMetrics()
     /// The node agent's container streams (logs, exec, attach, port-forward), set when an agent runs in-process.
     private let streamProvider = Mutex<(any PodStreams)?>(nil)
     public var podStreams: (any PodStreams)? {
@@ -102,17 +101,6 @@ public final class KubeAPIServer: Sendable {
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         store.closeWatches()
-    }
-
-    private let extraMetrics = Mutex<[@Sendable () -> String]>([])
-
-    /// Adds a source of Prometheus text to /metrics (the node agent, the proxy, the DNS).
-    public func addMetrics(_ source: @escaping @Sendable () -> String) {
-        extraMetrics.withLock { $0.append(source) }
-    }
-
-    func metricsText() -> String {
-        metrics.render() + extraMetrics.withLock { $0 }.map { $0() }.joined()
     }
 }
 

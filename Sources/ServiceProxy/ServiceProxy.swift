@@ -1,6 +1,7 @@
 import KubeAPI
 import KubeClient
 import Logging
+import Metrics
 import Synchronization
 
 /// Counters for metrics and tests (kube-proxy's sync_proxy_rules_* family).
@@ -164,6 +165,11 @@ public final class ServiceProxy: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - start
+        // kube-proxy's names: every sync is one observation of the duration histogram.
+        Timer(label: "kubeproxy_sync_proxy_rules_duration_seconds").recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        if error != nil { Counter(label: "swiftlet_proxy_sync_failures_total").increment() }
+        if partialFailed { Counter(label: "kubeproxy_sync_proxy_rules_nftables_partial_restore_failures_total").increment() }
         state.withLock { s in
             s.stats.syncs += 1
             s.stats.lastSyncDuration = elapsed

@@ -63,6 +63,7 @@ struct Server: AsyncParsableCommand {
         config.serviceCIDR = network.serviceCIDR
         config.podCIDR = network.podCIDR
         config.nodeExternalIP = nodeExternalIP
+        MetricsBackend.bootstrap(valueBuckets: [AgentMetrics.podStartMetric: AgentMetrics.podStartBuckets])
         let server = try KubeAPIServer(config: config)
         let banner = "swiftlet: serving the Kubernetes API on https://\(config.bindAddress):\(config.apiPort); export KUBECONFIG=\(server.adminKubeconfigPath)\n"
         let client = InProcessClient(server: server)
@@ -74,7 +75,6 @@ struct Server: AsyncParsableCommand {
             node = try NodeServices(server: server, client: client, config: config, network: network,
                                     forwardDNS: !noDnsUpstream, seccompDefault: seccompDefault, podManifestPath: podManifestPath)
             server.podStreams = node?.agent.streams
-            if let node { server.addMetrics { node.metricsText() } }
         }
         let nodeServices = node
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -140,25 +140,6 @@ struct NodeServices: Sendable {
         proxy = ServiceProxy(client: client, config: ProxyConfig(serviceCIDR: options.serviceCIDR, clusterCIDR: options.podCIDR,
                                                                  nodeIPs: nodeIPs, nodeName: config.nodeName))
         dns = ClusterDNSServer(client: client, config: DNSConfig(listenAddresses: [dnsAddress], forwardUpstream: forwardDNS))
-    }
-
-    /// Prometheus text for the node's parts: agent, proxy sync latency, DNS queries.
-    func metricsText() -> String {
-        var out = agent.metrics.render()
-        let p = proxy.stats
-        out += "# HELP swiftlet_proxy_syncs_total Service proxy rule syncs.\n# TYPE swiftlet_proxy_syncs_total counter\n"
-        out += "swiftlet_proxy_syncs_total \(p.syncs)\nswiftlet_proxy_sync_failures_total \(p.failures)\n"
-        if let d = p.lastSyncDuration {
-            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            out += "# HELP swiftlet_proxy_last_sync_duration_seconds Duration of the last rule sync.\n# TYPE swiftlet_proxy_last_sync_duration_seconds gauge\n"
-            out += "swiftlet_proxy_last_sync_duration_seconds \(seconds)\n"
-        }
-        let d = dns.stats
-        out += "# HELP coredns_dns_requests_total DNS queries by type.\n# TYPE coredns_dns_requests_total counter\n"
-        for (t, n) in d.queriesByType.sorted(by: { $0.key < $1.key }) { out += "coredns_dns_requests_total{type=\"\(t)\"} \(n)\n" }
-        out += "# HELP coredns_dns_responses_total DNS responses by rcode.\n# TYPE coredns_dns_responses_total counter\n"
-        for (r, n) in d.responsesByRcode.sorted(by: { $0.key < $1.key }) { out += "coredns_dns_responses_total{rcode=\"\(r)\"} \(n)\n" }
-        return out
     }
 
     /// The monitor executable sits next to this one.

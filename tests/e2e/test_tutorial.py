@@ -190,5 +190,6 @@ def test_the_tutorial(node, tmp_path):
     assert re.search(r'^apiserver_request_total\{code="201",resource="pods",verb="POST"\} \d+', metrics, re.M)
     assert int(re.search(r"^kubelet_pod_start_duration_seconds_count (\d+)", metrics, re.M).group(1)) >= 2
     assert int(re.search(r"^kubelet_running_pods (\d+)", metrics, re.M).group(1)) >= 2
-    assert re.search(r'^coredns_dns_requests_total\{type="A"\} [1-9]', metrics, re.M)
-    assert re.search(r"^swiftlet_proxy_syncs_total [1-9]", metrics, re.M)
+    assert re.search(r'^coredns_dns_requests_total\{proto="udp",type="A"\} [1-9]', metrics, re.M)
+    assert re.search(r"^kubeproxy_sync_proxy_rules_duration_seconds_count [1-9]", metrics, re.M)
+    assert re.search(r'^apiserver_request_duration_seconds_count\{resource="pods",verb="POST"\} [1-9]', metrics, re.M)

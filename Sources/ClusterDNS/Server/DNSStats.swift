@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Query counters for metrics, in the spirit of CoreDNS's coredns_dns_requests_total{type} and
@@ -26,4 +27,22 @@ final class StatsRecorder: Sendable {
     var snapshot: DNSStats { state.withLock { $0 } }
 
     func update(_ body: (inout DNSStats) -> Void) { state.withLock { body(&$0) } }
+
+    /// One query, counted here and as CoreDNS's coredns_dns_requests_total{proto,type}.
+    func countQuery(type: String, overTCP: Bool) {
+        update {
+            $0.queriesByType[type, default: 0] += 1
+            if overTCP { $0.tcpQueries += 1 } else { $0.udpQueries += 1 }
+        }
+        Counter(label: "coredns_dns_requests_total", dimensions: [("proto", overTCP ? "tcp" : "udp"), ("type", type)]).increment()
+    }
+
+    /// One response, counted here and as coredns_dns_responses_total{rcode}.
+    func countResponse(rcode: String, truncated: Bool = false) {
+        update {
+            $0.responsesByRcode[rcode, default: 0] += 1
+            if truncated { $0.truncated += 1 }
+        }
+        Counter(label: "coredns_dns_responses_total", dimensions: [("rcode", rcode)]).increment()
+    }
 }

@@ -131,26 +131,20 @@ final class QueryEngine: Sendable {
     }
 
     private func count(type: DNSType?, overTCP: Bool) {
-        stats.update {
-            $0.queriesByType[type.map { String(describing: $0) } ?? "none", default: 0] += 1
-            if overTCP { $0.tcpQueries += 1 } else { $0.udpQueries += 1 }
-        }
+        stats.countQuery(type: type.map { String(describing: $0) } ?? "none", overTCP: overTCP)
     }
 
     private func finish(_ reply: DNSMessage, limit: Int, overTCP: Bool) -> [UInt8]? {
         do {
             let (bytes, truncated) = try reply.encoded(limit: limit)
-            stats.update {
-                $0.responsesByRcode[String(describing: reply.rcode), default: 0] += 1
-                if truncated { $0.truncated += 1 }
-            }
+            stats.countResponse(rcode: String(describing: reply.rcode), truncated: truncated)
             return bytes
         } catch {
             // Only a name from the cluster's objects that breaks DNS limits gets here; say so and fail the query.
             logger.warning("encoding the answer to \(reply.questions.first?.name.description ?? "?") failed: \(error)")
             var failed = DNSMessage(header: reply.header, questions: reply.questions, edns: reply.edns)
             failed.rcode = .serverFailure
-            stats.update { $0.responsesByRcode["SERVFAIL", default: 0] += 1 }
+            stats.countResponse(rcode: "SERVFAIL")
             return try? failed.encoded()
         }
     }
@@ -160,12 +154,12 @@ final class QueryEngine: Sendable {
         guard let reply = try? DNSMessage(decoding: bytes) else {
             // Not ours to judge: pass it on if it fits, counted by the rcode in its header.
             if let header = DNSMessage.peekHeader(bytes) {
-                stats.update { $0.responsesByRcode[String(describing: DNSRCode(UInt16(header.rcodeLow))), default: 0] += 1 }
+                stats.countResponse(rcode: String(describing: DNSRCode(UInt16(header.rcodeLow))))
             }
             return bytes.count <= limit ? bytes : nil
         }
         if bytes.count <= limit {
-            stats.update { $0.responsesByRcode[String(describing: reply.rcode), default: 0] += 1 }
+            stats.countResponse(rcode: String(describing: reply.rcode))
             return bytes
         }
         return finish(reply, limit: limit, overTCP: overTCP)
