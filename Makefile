@@ -9,7 +9,11 @@ DEBS := libsqlite3-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev l
         docker-registry skopeo systemd python3 python3-yaml python3-pexpect
 IMAGES := .build/images
 
-.PHONY: deps build release images up down test unit e2e bench clean
+PREFIX ?= /usr/local
+# Where `install` takes the binaries from (a release build unless told otherwise).
+BIN_DIR ?= .build/release
+
+.PHONY: deps build release images up down install uninstall test unit e2e bench clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -54,6 +58,28 @@ down:
 		for i in $$(seq 1 30); do kill -0 $$(cat $(DATA_DIR)/swiftlet.pid) 2>/dev/null || break; sleep 0.5; done; rm -f $(DATA_DIR)/swiftlet.pid; fi
 	@if [ -x /usr/local/bin/swiftlet ]; then /usr/local/bin/swiftlet reset --data-dir $(DATA_DIR); fi
 	@echo "swiftlet stopped"
+
+# Install for systemd: binaries, the unit (Type=notify, Delegate=yes, KillMode=process), the sysctls, the README.
+# With DESTDIR set only files are written; without it the sysctls are applied and systemd is told, if it runs.
+install:
+	@test -x $(BIN_DIR)/swiftlet -a -x $(BIN_DIR)/swiftlet-shim || $(MAKE) release
+	install -D -m 0755 $(BIN_DIR)/swiftlet $(DESTDIR)$(PREFIX)/bin/swiftlet
+	install -D -m 0755 $(BIN_DIR)/swiftlet-shim $(DESTDIR)$(PREFIX)/bin/swiftlet-shim
+	install -d -m 0755 $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/sysctl.d $(DESTDIR)$(PREFIX)/share/doc/swiftlet
+	sed 's|/usr/local|$(PREFIX)|g' systemd/swiftlet.service > $(DESTDIR)/etc/systemd/system/swiftlet.service
+	chmod 0644 $(DESTDIR)/etc/systemd/system/swiftlet.service
+	install -m 0644 systemd/90-swiftlet.conf $(DESTDIR)/etc/sysctl.d/90-swiftlet.conf
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/swiftlet/README.md
+	@if [ -z "$(DESTDIR)" ]; then sysctl -q -p /etc/sysctl.d/90-swiftlet.conf; \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload; echo "installed; start with: systemctl enable --now swiftlet"; \
+		else echo "installed; systemd is not running here: start with $(PREFIX)/bin/swiftlet server"; fi; fi
+
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now swiftlet 2>/dev/null || true; fi
+	@if [ -z "$(DESTDIR)" ] && [ -x $(PREFIX)/bin/swiftlet ]; then $(PREFIX)/bin/swiftlet reset --data-dir $(DATA_DIR); fi
+	rm -f $(DESTDIR)$(PREFIX)/bin/swiftlet $(DESTDIR)$(PREFIX)/bin/swiftlet-shim \
+		$(DESTDIR)/etc/systemd/system/swiftlet.service $(DESTDIR)/etc/sysctl.d/90-swiftlet.conf
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/swiftlet
 
 # Every test: unit tests of the pure parts, then the end-to-end tests with the real kubectl.
 test: build images unit e2e
