@@ -126,9 +126,10 @@ public struct ContainerEnvironment {
         var quantity = c["resources"][parts[0]][parts[1]]
         if quantity.isNull, parts[0] == "limits" { quantity = nodeAllocatable[parts[1]] ?? .null }
         if quantity.isNull { return "0" }
-        let value = Quantity.parse(quantity) ?? 0
-        let divisor = ref["divisor"].isNull ? 1 : (Quantity.parse(ref["divisor"]) ?? 1)
-        return String(Int64((value / divisor).rounded(.up)))
+        let value = ResourceQuantity.decimal(quantity) ?? 0
+        let divisor = ref["divisor"].isNull ? 1 : (ResourceQuantity.decimal(ref["divisor"]) ?? 1)
+        // Rounded up, as the kubelet does: 250m cpu with divisor 1 reads as 1.
+        return String(ResourceQuantity.roundedUp(divisor == 0 ? value : value / divisor))
     }
 
     /// Kubernetes' `$(VAR)` expansion: defined names are replaced, `$$` escapes, anything else stays as written.
@@ -148,23 +149,5 @@ public struct ContainerEnvironment {
             out.append("$")
         }
         return out
-    }
-}
-
-/// Kubernetes resource quantities ("100m", "1.5", "128Mi", "1G") as numbers of base units.
-public enum Quantity {
-    public static func parse(_ q: JSON) -> Double? {
-        if let d = q.double { return d }
-        guard let s = q.string else { return nil }
-        return parse(s)
-    }
-
-    public static func parse(_ s: String) -> Double? {
-        let suffixes: [(String, Double)] = [("Ki", 0x1p10), ("Mi", 0x1p20), ("Gi", 0x1p30), ("Ti", 0x1p40), ("Pi", 0x1p50), ("Ei", 0x1p60),
-                                            ("n", 1e-9), ("u", 1e-6), ("m", 1e-3), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15), ("E", 1e18)]
-        for (suffix, factor) in suffixes where s.hasSuffix(suffix) {
-            return Double(s.dropLast(suffix.count)).map { $0 * factor }
-        }
-        return Double(s)
     }
 }

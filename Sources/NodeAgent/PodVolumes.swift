@@ -76,7 +76,7 @@ struct PodVolumes {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if Self.isMountPoint(dir) { return }
         var options = "mode=0755"
-        if let size, let bytes = Quantity.parse(size) { options += ",size=\(Int64(bytes))" }
+        if let bytes = ResourceQuantity.value(size) { options += ",size=\(bytes)" }
         guard mount("tmpfs", dir, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options) == 0 else {
             throw Failure(description: "mount tmpfs on \(dir): \(String(cString: strerror(errno)))")
         }

@@ -208,17 +208,6 @@ final class ContainerRuntimePlanTests: XCTestCase {
 
     // MARK: resources
 
-    func testQuantities() {
-        XCTAssertEqual(ResourceQuantity.milliValue("100m"), 100)
-        XCTAssertEqual(ResourceQuantity.milliValue("0.1"), 100)
-        XCTAssertEqual(ResourceQuantity.milliValue("2"), 2000)
-        XCTAssertEqual(ResourceQuantity.value("128Mi"), 134_217_728)
-        XCTAssertEqual(ResourceQuantity.value("1G"), 1_000_000_000)
-        XCTAssertEqual(ResourceQuantity.value("1e3"), 1000)
-        XCTAssertEqual(ResourceQuantity.value("1.5Gi"), 1_610_612_736)
-        XCTAssertNil(ResourceQuantity.value("lots"))
-    }
-
     func testCgroupValues() throws {
         let plan = try ContainerPlan(container: ["name": "c", "command": ["x"],
                                                  "resources": ["requests": ["cpu": "250m"], "limits": ["cpu": "500m", "memory": "64Mi"]]])

@@ -15,7 +15,7 @@ public struct SchedulerResourceList: Sendable, Equatable {
     /// A ResourceList object (`{"cpu": "100m", "memory": "128Mi"}`) in scheduler units; unparseable entries are skipped.
     public init(resourceList: JSON) {
         for (name, q) in resourceList.members {
-            let v = name == "cpu" ? SchedulerQuantity.milliValue(q) : SchedulerQuantity.value(q)
+            let v = name == "cpu" ? ResourceQuantity.milliValue(q) : ResourceQuantity.value(q)
             if let v { amounts[name] = v }
         }
     }

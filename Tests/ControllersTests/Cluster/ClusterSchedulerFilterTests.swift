@@ -6,23 +6,6 @@ import XCTest
 final class ClusterSchedulerFilterTests: XCTestCase {
     typealias Kit = ClusterTestKit
 
-    func testQuantities() {
-        XCTAssertEqual(SchedulerQuantity.milliValue("100m"), 100)
-        XCTAssertEqual(SchedulerQuantity.milliValue("1.5"), 1500)
-        XCTAssertEqual(SchedulerQuantity.milliValue("0.1"), 100)
-        XCTAssertEqual(SchedulerQuantity.milliValue(2), 2000)
-        XCTAssertEqual(SchedulerQuantity.value("128Mi"), 134_217_728)
-        XCTAssertEqual(SchedulerQuantity.value("1G"), 1_000_000_000)
-        XCTAssertEqual(SchedulerQuantity.value("1Gi"), 1_073_741_824)
-        XCTAssertEqual(SchedulerQuantity.value("1e3"), 1000)
-        XCTAssertEqual(SchedulerQuantity.value("1.5k"), 1500)
-        XCTAssertEqual(SchedulerQuantity.value("1m"), 1, "whole units round up")
-        XCTAssertEqual(SchedulerQuantity.value("110"), 110)
-        XCTAssertNil(SchedulerQuantity.parse("1Z"))
-        XCTAssertNil(SchedulerQuantity.parse("abc"))
-        XCTAssertNil(SchedulerQuantity.parse(""))
-    }
-
     func testPodRequestsWithInitContainersAndOverhead() {
         var pod = Kit.pod("p", cpu: "100m", memory: "64Mi")
         pod["spec"]["initContainers"] = [

@@ -1,9 +1,9 @@
 import Foundation
-import KubeAPI
 
-/// A `resource.Quantity` as the scheduler reads requests and allocatable amounts: `100m`, `1.5`, `128Mi`,
-/// `1G`, `1e3`. Values are kept as exact decimals so `0.1` cpu is 100 millicores, not 100.000000001.
-public enum SchedulerQuantity {
+/// A `resource.Quantity` as the scheduler, the runtime and the agent read it: `100m`, `1.5`, `128Mi`, `1G`, `1e3`.
+/// Values are kept as exact decimals so `0.1` cpu is 100 millicores, not 100.000000001. (Admission's Go-compatible
+/// parser, with Kubernetes' error messages, is `Admission.GoQuantity`.)
+public enum ResourceQuantity {
     private static let binarySuffixes: [String: Decimal] = [
         "Ki": pow(1024, 1), "Mi": pow(1024, 2), "Gi": pow(1024, 3),
         "Ti": pow(1024, 4), "Pi": pow(1024, 5), "Ei": pow(1024, 6),
@@ -51,8 +51,11 @@ public enum SchedulerQuantity {
         return roundedUp(v)
     }
 
+    public static func value(_ text: String?) -> Int64? { text.flatMap(parse).map(roundedUp) }
+    public static func milliValue(_ text: String?) -> Int64? { text.flatMap(parse).map { roundedUp($0 * 1000) } }
+
     /// A JSON quantity: normally a string, but YAML and some clients send a bare number.
-    static func decimal(_ json: JSON) -> Decimal? {
+    public static func decimal(_ json: JSON) -> Decimal? {
         switch json {
         case .string(let s): return parse(s)
         case .int(let i): return Decimal(i)
@@ -65,7 +68,7 @@ public enum SchedulerQuantity {
         e >= 0 ? pow(Decimal(10), e) : 1 / pow(Decimal(10), -e)
     }
 
-    private static func roundedUp(_ v: Decimal) -> Int64 {
+    public static func roundedUp(_ v: Decimal) -> Int64 {
         var input = v
         var out = Decimal()
         NSDecimalRound(&out, &input, 0, .up)
