@@ -88,6 +88,8 @@ unit:
 	$(SWIFT) test --skip-build 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 
 e2e:
+	@if ip link show swiftlet0 >/dev/null 2>&1; then \
+		echo "a swiftlet node is up on this machine (bridge swiftlet0): the tests start their own; run 'sudo make down' first"; exit 1; fi
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet SWIFTLET_IMAGES=$(CURDIR)/$(IMAGES) python3 -m pytest -q tests/e2e
 
 bench: release images

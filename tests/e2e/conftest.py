@@ -197,6 +197,16 @@ def start_node(base, images_dir, extra_args=()):
     return srv
 
 
+def attach_node(base, kubeconfig):
+    """A node that is already running (e.g. brought up by `make up`), reached through its admin kubeconfig.
+    Nothing is started; nothing but what a test creates is removed."""
+    srv = Server(base)
+    srv.kubeconfig = Path(kubeconfig)
+    srv.creds = Credentials(srv.kubeconfig, srv.base_dir / "creds")
+    srv.url = srv.creds.server
+    return srv
+
+
 def stop_node(srv):
     """Deletes every pod (so the agent tears them down), stops the server and resets the host."""
     from test_node_agent import run

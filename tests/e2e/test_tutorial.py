@@ -4,6 +4,7 @@ pseudo-terminal. Runs on a real node (as root): pods, bridge, nftables proxy, cl
 
 import base64
 import json
+import os
 import re
 import subprocess
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import start_node, stop_node
+from conftest import attach_node, start_node, stop_node
 from e2e_lib import parse_table, wait_until
 from test_node_agent import IMAGES_DIR, curl, routes_in_place, run
 
@@ -21,13 +22,35 @@ SERVICE_VARS = {"MY_NGINX_SERVICE_HOST", "MY_NGINX_SERVICE_PORT", "MY_NGINX_PORT
                 "MY_NGINX_PORT_80_TCP_PROTO", "MY_NGINX_PORT_80_TCP_PORT", "MY_NGINX_PORT_80_TCP_ADDR"}
 
 
+# What the tutorial creates in the default namespace, removed after it (and before it, on an existing node).
+TUTORIAL_OBJECTS = [("deployments", "my-nginx"), ("deployments", "curl-deployment"), ("services", "my-nginx"),
+                    ("secrets", "nginxsecret"), ("configmaps", "nginxconfigmap"), ("pods", "curl")]
+
+
+def remove_tutorial_objects(srv, wait):
+    for kind, name in TUTORIAL_OBJECTS:
+        srv.kubectl("delete", kind, name, "--ignore-not-found", f"--wait={str(wait).lower()}", check=False, timeout=120)
+
+
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
+    """A node of its own; or, with SWIFTLET_KUBECONFIG set, the node already running there (the one `make up`
+    started), so that the README's first command can be checked with this test."""
+    existing = os.environ.get("SWIFTLET_KUBECONFIG")
+    if existing:
+        srv = attach_node(tmp_path_factory.mktemp("tutorial"), existing)
+        assert routes_in_place(), "the running node's routes are not in place"
+        remove_tutorial_objects(srv, wait=True)
+        try:
+            yield srv
+        finally:
+            remove_tutorial_objects(srv, wait=False)
+        return
     srv = start_node(tmp_path_factory.mktemp("tutorial"), IMAGES_DIR)
     try:
         yield srv
     finally:
-        srv.kubectl("delete", "deployments,svc,secrets,configmaps", "--all", "--wait=false", check=False)
+        remove_tutorial_objects(srv, wait=False)
         stop_node(srv)
 
 
