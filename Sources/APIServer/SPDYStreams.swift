@@ -174,10 +174,13 @@ enum SPDYStreams {
 }
 
 extension SPDYStreams {
+    /// Set by `StreamUpgradeChannel` on a request whose SPDY upgrade was declined, in place of its `Upgrade` header.
+    static let refusedUpgradeHeader = "Swiftlet-Refused-Upgrade"
+
     /// For a SPDY upgrade request that reached the HTTP responder: the kubelet's answer when the
     /// `X-Stream-Protocol-Version` handshake fails (400 without the header, 403 without a common protocol).
     static func protocolRefusal(_ request: Request, subresource: String) -> APIError? {
-        guard request.headers[.upgrade]?.lowercased() == "spdy/3.1",
+        guard let refused = HTTPField.Name(refusedUpgradeHeader), request.headers[refused]?.lowercased() == "spdy/3.1",
               let name = HTTPField.Name(StreamProtocolHeader.name) else { return nil }
         let served = subresource == "portforward" ? [PortForwardProtocol.v1] : RemoteCommandProtocol.allCases.map(\.rawValue)
         guard let (code, message) = StreamProtocolNegotiation.refusal(offered: request.headers[values: name], served: served)

@@ -20,8 +20,9 @@ struct StreamTarget: Sendable {
         let parts = target.split(separator: "?", maxSplits: 1)
         guard case .resource(let r) = Route.parse(String(parts[0])), r.type.kind == "Pod", r.type.group.isEmpty,
               let sub = r.subresource, let kind = Kind(rawValue: sub), let name = r.name else { return nil }
-        // The same authentication as every other request, so both stream transports accept what the responder does.
-        guard let user = try? await HTTPHandler(server: server).authenticate(channel), user != nil else { return nil }
+        // The same authentication as every other request (one place for both stream transports), so an upgrade is
+        // accepted exactly when the responder would accept the request.
+        guard (try? await HTTPHandler(server: server).authenticate(channel)) != nil else { return nil }
         guard let streams = server.podStreams,
               let pod = try? server.registry.get(r.type, namespace: r.namespace, name: name) else { return nil }
         return StreamTarget(kind: kind, pod: pod, streams: streams, query: Query(parts.count > 1 ? String(parts[1]) : nil))

@@ -106,6 +106,16 @@ def test_exec_refusals_are_explained(node, web, client):
     assert r.returncode != 0 and "container nosuch is not valid for pod web" in r.stderr, r
 
 
+def test_refused_websocket_falls_back_to_spdy_whose_refusal_is_explained(node, web):
+    """kubectl 1.32 as it comes: the WebSocket exec is refused (bare 400), it retries over SPDY, and that refusal
+    carries the reason it prints."""
+    r = node.kubectl("exec", "web", "-n", web, "-c", "nosuch", "-v=6", "--", "true", kubectl_bin=versioned_kubectl("32"),
+                     check=False)
+    assert r.returncode == 1, r
+    assert "fallback" in r.stderr.lower(), r.stderr[-3000:]
+    assert "Error from server (BadRequest): container nosuch is not valid for pod web" in r.stderr, r.stderr[-3000:]
+
+
 def test_spdy_protocol_handshake_failures_are_explained(node, web):
     """The kubelet's answers when the X-Stream-Protocol-Version handshake fails: 403 without a common protocol,
     400 without the header."""
