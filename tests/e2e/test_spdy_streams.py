@@ -28,12 +28,6 @@ def node(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(node):
-    """The shared fixtures (ns) talk to this module's node."""
-    return node
-
-
-@pytest.fixture(scope="module")
 def web(node):
     """An nginx pod in its own namespace, shared by the tests of this module."""
     ns = "spdy-streams"
