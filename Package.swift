@@ -52,11 +52,13 @@ let package = Package(
         .target(name: "APIServer", dependencies: [
             "KubeAPI", "KubeStore", "ClusterPKI", "KubeClient", "SPDY", "KubeYAML",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,7 +70,7 @@ let package = Package(
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // SPDY/3.1 framing for kubectl port-forward (tunnelled in a WebSocket).
+        // SPDY/3.1 framing and the exec/attach and port-forward sessions kubectl runs over it (direct or in a WebSocket).
         .target(name: "SPDY", dependencies: ["CZlib"]),
         // C: clone3 and the child's steps up to execve (async-signal-safe only); seccomp compiled in the parent.
         .target(name: "CSpawn", dependencies: ["CSeccomp", "CCap"]),

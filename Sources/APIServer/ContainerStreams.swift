@@ -38,40 +38,27 @@ enum ContainerStreams {
         return .streaming(contentType: "text/plain", body: body)
     }
 
-    /// Decides whether an incoming WebSocket upgrade is an exec/attach we serve; everything else goes to the
-    /// normal HTTP responder (which answers exec without an upgrade with 400, as Kubernetes does).
+    /// Decides whether an incoming WebSocket upgrade is an exec/attach/port-forward we serve. A declined upgrade is
+    /// answered 400 by Hummingbird, and kubectl then falls back to SPDY (see SPDYStreams), whose refusal the HTTP
+    /// responder explains.
     static func shouldUpgrade(_ head: HTTPRequest, _ channel: any Channel, server: KubeAPIServer) async throws
         -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     {
-        guard let path = head.path else { return .dontUpgrade }
-        let parts = path.split(separator: "?", maxSplits: 1)
-        guard case .resource(let r) = Route.parse(String(parts[0])), r.type.kind == "Pod", r.type.group.isEmpty,
-              let sub = r.subresource, ["exec", "attach", "portforward"].contains(sub), let name = r.name else { return .dontUpgrade }
+        guard let path = head.path,
+              let target = await StreamTarget.resolve(target: path, authorization: head.headerFields[.authorization],
+                                                      channel: channel, server: server) else { return .dontUpgrade }
         let offered = (head.headerFields[.secWebSocketProtocol] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard offered.contains(sub == "portforward" ? portForwardProtocol : channelProtocol) else { return .dontUpgrade }
-        // Unauthenticated or forbidden: the HTTP responder answers 401/403 with a Status.
-        guard let user = await server.authenticator.authenticate(channel: channel, authorization: head.headerFields[.authorization]),
-              (try? Authorizer.check(user, RequestAttributes(verb: "create", resource: r, path: String(parts[0])))) != nil
-        else { return .dontUpgrade }
-        guard let streams = server.podStreams,
-              let pod = try? server.registry.get(r.type, namespace: r.namespace, name: name) else { return .dontUpgrade }
-        if sub == "portforward" { return portForward(streams, pod: pod) }
-        let query = Query(parts.count > 1 ? String(parts[1]) : nil)
-        let tty = query.bool("tty"), stdin = query.bool("stdin")
-        let container = query["container"]
-        let command = query.all("command")
+        guard offered.contains(target.kind == .portforward ? portForwardProtocol : channelProtocol) else { return .dontUpgrade }
+        if target.kind == .portforward { return portForward(target.streams, pod: target.pod) }
         let session: any StreamSession
         do {
-            session = sub == "exec"
-                ? try await streams.exec(pod: pod, container: container, argv: command, tty: tty, stdin: stdin)
-                : try await streams.attach(pod: pod, container: container, stdin: stdin)
+            session = try await target.startSession()
         } catch {
-            // Not upgrading lets the HTTP responder explain the failure with a Status.
             return .dontUpgrade
         }
-        let isExec = sub == "exec"
+        let command = target.kind == .exec ? target.command : nil
         return .upgrade([.secWebSocketProtocol: channelProtocol]) { inbound, outbound, _ in
-            try await bridge(session, inbound: inbound, outbound: outbound, reportExit: isExec)
+            try await bridge(session, inbound: inbound, outbound: outbound, command: command)
         }
     }
 
@@ -95,9 +82,9 @@ enum ContainerStreams {
     }
 
     /// Pumps the session's output to the client and the client's stdin and resizes to the session, then sends the
-    /// exit status on channel 3 and closes.
+    /// exit status on channel 3 and closes. `command` is the exec'd command (nil for attach, which has no exit code).
     static func bridge(_ session: any StreamSession, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
-                       reportExit: Bool) async throws {
+                       command: [String]?) async throws {
         let reader = Task {
             do {
                 for try await message in inbound.messages(maxSize: 1 << 20) {
@@ -119,14 +106,9 @@ enum ContainerStreams {
         for await (stream, bytes) in session.output {
             try await outbound.write(.binary(ByteBuffer(bytes: [stream] + bytes)))
         }
-        let status: JSON
-        if reportExit, let code = await session.exitCode(), code != 0 {
-            status = ["metadata": [:], "status": "Failure", "message": .string("command terminated with non-zero exit code: error executing command [...], exit code \(code)"),
-                      "reason": "NonZeroExitCode", "details": ["causes": [["reason": "ExitCode", "message": .string(String(code))]]]]
-        } else {
-            status = ["metadata": [:], "status": "Success"]
-        }
-        try await outbound.write(.binary(ByteBuffer(bytes: [3] + status.serialized())))
+        var status = RemoteCommandStatus.success
+        if let command, let code = await session.exitCode(), code != 0 { status = .exitCode(code, command: command) }
+        try await outbound.write(.binary(ByteBuffer(bytes: [3] + status.statusJSON)))
         try await outbound.close(.normalClosure, reason: nil)
         reader.cancel()
     }

@@ -2,6 +2,7 @@ import ClusterPKI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import KubeAPI
@@ -93,14 +94,24 @@ public final class KubeAPIServer: Sendable {
     public func run(onReady: @escaping @Sendable () async -> Void = {}) async throws {
         let app = Application(
             responder: HTTPHandler(server: self),
-            server: try .tls(.http1WebSocketUpgrade { head, channel, _ in
-                try await ContainerStreams.shouldUpgrade(head, channel, server: self)
-            }, tlsConfiguration: tlsConfiguration()),
+            server: try .tls(httpServer(), tlsConfiguration: tlsConfiguration()),
             configuration: .init(address: .hostname(config.bindAddress, port: config.apiPort), serverName: nil),
             onServerRunning: { _ in await onReady() },
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         store.closeWatches()
+    }
+
+    /// HTTP/1.1 with the two upgrades kubectl's streams use: WebSocket (Hummingbird's) and SPDY/3.1.
+    func httpServer() -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            StreamUpgradeChannel(
+                http: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init()) { head, channel, _ in
+                    try await ContainerStreams.shouldUpgrade(head, channel, server: self)
+                },
+                acceptSPDY: { head, channel in await SPDYStreams.accept(head, channel: channel, server: self) },
+                serveSPDY: { channel, plan, logger in await SPDYStreams.serve(channel, plan: plan, logger: logger) })
+        }
     }
 }
 

@@ -235,11 +235,15 @@ struct ResourceHandler {
                                message: "no node agent serves node \(node): container streams are unavailable")
             }
             if sub == "log" { return try ContainerStreams.logs(streams, pod: pod, query: query) }
+            // An upgrade that reached this point was declined (or none was asked for): explain why the way the kubelet would.
+            if let refusal = SPDYStreams.protocolRefusal(request, subresource: sub) { throw refusal }
             if sub == "portforward" {
-                throw APIError.badRequest("port-forward is served over a WebSocket with the SPDY/3.1+portforward.k8s.io protocol; upgrade request required")
+                throw APIError.badRequest("Upgrade request required: port-forward is served over a WebSocket (SPDY/3.1+portforward.k8s.io) or SPDY/3.1 (portforward.k8s.io)")
             }
-            // A WebSocket upgrade that reached this point was declined: explain why the way the kubelet would.
             if query.all("command").isEmpty && sub == "exec" { throw APIError.badRequest("you must specify at least 1 command") }
+            if !["stdin", "stdout", "stderr"].contains(where: query.bool) {
+                throw APIError.badRequest("you must specify at least 1 of stdin, stdout, stderr")
+            }
             do {
                 try streams.checkRunning(pod: pod, container: query["container"])
                 throw APIError.badRequest("Upgrade request required")
