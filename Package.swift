@@ -99,6 +99,8 @@ let package = Package(
             "APIServer", "Controllers", "KubeClient", "NodeAgent", "PodNetwork", "ServiceProxy", "ClusterDNS", "ImageStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // bench/run.py P2: swiftlet's container spawn path (plan → bundle → shim → exit → removal), timed in-process.
+        .executableTarget(name: "swiftlet-spawn-bench", dependencies: ["ContainerRuntime", "KubeAPI"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"]),
         .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI"]),
