@@ -16,6 +16,7 @@ import http.client
 import json
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -66,11 +67,14 @@ class PodIPWatch:
         rv = api.get(f"/api/v1/namespaces/default/pods?labelSelector={selector}").json()["metadata"]["resourceVersion"]
         creds = node.creds
         self.conn = http.client.HTTPSConnection(creds.host, creds.port, context=creds.ssl_context(True))
+        self.conn.connect()
+        self.sock = self.conn.sock
         self.conn.request("GET", f"/api/v1/namespaces/default/pods?watch=true&labelSelector={selector}&resourceVersion={rv}")
         self.resp = self.conn.getresponse()
         self.ips = set()
         self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self):
         buf = b""
@@ -88,13 +92,20 @@ class PodIPWatch:
                         with self.lock:
                             self.ips.add(ip)
         except (OSError, ValueError, http.client.HTTPException):
-            return  # closed by close()
+            return  # the socket was shut down by close()
 
     def current(self):
         with self.lock:
             return set(self.ips)
 
     def close(self):
+        # Shut the socket down first: the reader blocks in a read that holds the response's buffer, and closing
+        # the response under it would wait for that read for ever.
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.reader.join(timeout=10)
         self.conn.close()
 
 
