@@ -92,8 +92,9 @@ e2e:
 		echo "a swiftlet node is up on this machine (bridge swiftlet0): the tests start their own; run 'sudo make down' first"; exit 1; fi
 	SWIFTLET_BIN=$(CURDIR)/.build/debug/swiftlet SWIFTLET_IMAGES=$(CURDIR)/$(IMAGES) python3 -m pytest -q tests/e2e
 
+# Benchmarks against their peers (Docs/benchmarks.md); not part of `make test`. Needs root; takes the node lock itself.
 bench: release images
-	SWIFTLET_BIN=$(CURDIR)/.build/release/swiftlet python3 bench/run.py
+	SWIFTLET_BIN=$(CURDIR)/.build/release/swiftlet SWIFTLET_IMAGES=$(CURDIR)/$(IMAGES) python3 bench/run.py
 
 clean:
 	rm -rf .build

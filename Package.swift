@@ -74,8 +74,10 @@ let package = Package(
         .target(name: "SPDY", dependencies: ["CZlib"]),
         // C: clone3 and the child's steps up to execve (async-signal-safe only); seccomp compiled in the parent.
         .target(name: "CSpawn", dependencies: ["CSeccomp", "CCap"]),
-        // C: the per-container monitor (parent of the container; keeps exit code, logs, tty).
-        .executableTarget(name: "swiftlet-shim", dependencies: ["CSpawn"]),
+        // C: the per-container monitor (parent of the container; keeps exit code, logs, tty). Linked statically: it
+        // is exec'd for every container and stays resident beside it, and the Swift runtime and libstdc++ that
+        // SwiftPM links into every executable cost milliseconds of dynamic loading and over a MB of RSS each time.
+        .executableTarget(name: "swiftlet-shim", dependencies: ["CSpawn"], linkerSettings: [.unsafeFlags(["-static-executable"])]),
         // Container planning (pure) and execution through the shim.
         .target(name: "ContainerRuntime", dependencies: ["KubeAPI", "CSpawn"]),
         // OCI/docker archives, the content store, layer unpacking, registry pulls.
@@ -108,6 +110,8 @@ let package = Package(
             "APIServer", "Controllers", "KubeClient", "NodeAgent", "PodNetwork", "ServiceProxy", "ClusterDNS", "ImageStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // bench/run.py P2: swiftlet's container spawn path (plan → bundle → shim → exit → removal), timed in-process.
+        .executableTarget(name: "swiftlet-spawn-bench", dependencies: ["ContainerRuntime", "KubeAPI"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"]),
         .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI", .product(name: "Crypto", package: "swift-crypto")]),

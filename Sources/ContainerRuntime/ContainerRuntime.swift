@@ -89,7 +89,8 @@ public enum ContainerRuntime {
         if let record = BundleFiles.record(bundle: bundle) {
             _ = cspawn_signal_process(record.pid, record.pidStartTime, SIGKILL)
             let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline && (record.containerAlive || record.shimAlive) { usleep(10_000) }
+            // The shim is gone a few milliseconds after its container: look every millisecond, not every ten.
+            while Date() < deadline && (record.containerAlive || record.shimAlive) { usleep(1_000) }
             if record.shimAlive { _ = cspawn_signal_process(record.shimPid, record.shimStartTime, SIGKILL) }
             if record.containerAlive { throw RuntimeError.timeout("container pid \(record.pid) of \(bundle) to exit") }
         }

@@ -27,7 +27,7 @@ struct EndpointsIndex {
     init(slices: [JSON], nodeName: String) {
         var merged: [PortKey: [String: EndpointInfo]] = [:]
         // Sorted so that duplicates across slices resolve the same way on every sync.
-        for slice in slices.sorted(by: { ($0.namespace ?? "", $0.name ?? "") < ($1.namespace ?? "", $1.name ?? "") }) {
+        for slice in slices.sortedByNamespaceAndName() {
             let labels = slice["metadata"]["labels"]
             guard let namespace = slice.namespace, let service = labels["kubernetes.io/service-name"].string,
                   labels[serviceProxyNameLabel] == .null, labels[headlessLabel] == .null,

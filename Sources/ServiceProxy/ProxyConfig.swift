@@ -18,8 +18,10 @@ public struct ProxyConfig: Sendable, Equatable {
     public var masqueradeMark: UInt32
     /// Masquerade all traffic to ClusterIPs, not only traffic from outside the pod network.
     public var masqueradeAll: Bool
-    /// Syncs are coalesced: at most one starts per interval.
+    /// Syncs are coalesced: after a burst of `syncBurst`, at most one starts per interval.
     public var minSyncInterval: Duration
+    /// Syncs that may run back to back before `minSyncInterval` applies (kube-proxy's burstRuns, 2).
+    public var syncBurst: Int
     /// Rewrite the whole table at this interval, repairing anything changed behind our back. Off by
     /// default: a full rewrite recreates the table and so forgets ClientIP affinity. (A table removed by
     /// someone else is rebuilt anyway on the next change: the partial update fails and a full one follows.)
@@ -28,7 +30,7 @@ public struct ProxyConfig: Sendable, Equatable {
     public init(tableName: String = "swiftlet", serviceCIDR: String = "10.96.0.0/12", clusterCIDR: String? = nil,
                 nodeIPs: [String] = [], nodeName: String, bridgeName: String = "swiftlet0",
                 masqueradeMark: UInt32 = 0x4000, masqueradeAll: Bool = false,
-                minSyncInterval: Duration = .milliseconds(100), fullSyncInterval: Duration? = nil) {
+                minSyncInterval: Duration = .milliseconds(100), syncBurst: Int = 2, fullSyncInterval: Duration? = nil) {
         self.tableName = tableName
         self.serviceCIDR = serviceCIDR
         self.clusterCIDR = clusterCIDR
@@ -38,6 +40,7 @@ public struct ProxyConfig: Sendable, Equatable {
         self.masqueradeMark = masqueradeMark
         self.masqueradeAll = masqueradeAll
         self.minSyncInterval = minSyncInterval
+        self.syncBurst = syncBurst
         self.fullSyncInterval = fullSyncInterval
     }
 }

@@ -159,8 +159,7 @@ public struct ProxyRenderer: Sendable {
         let index = EndpointsIndex(slices: endpointSlices, nodeName: config.nodeName)
         var claims = ElementClaims()
         var groups: [String: RuleGroup] = [:]
-        let sorted = services.sorted { ($0.namespace ?? "", $0.name ?? "") < ($1.namespace ?? "", $1.name ?? "") }
-        for service in sorted {
+        for service in services.sortedByNamespaceAndName() {
             let ports = ServicePortInfo.ports(of: service)
             guard let first = ports.first else { continue }
             var group = RuleGroup()

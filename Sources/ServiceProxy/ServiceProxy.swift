@@ -23,8 +23,8 @@ public struct ProxySyncStats: Sendable, Equatable {
 
 /// The node's service proxy: watches Services and EndpointSlices and keeps one nftables table in step,
 /// like kube-proxy in nftables mode. The first sync replaces the table wholesale (clearing whatever a
-/// crashed run left); later syncs rewrite only the Services that changed, coalesced to at most one per
-/// `minSyncInterval`. The table is left in place on exit so traffic keeps flowing across restarts;
+/// crashed run left); later syncs rewrite only the Services that changed, coalesced by `SyncPacer`: a burst
+/// of `syncBurst`, then at most one per `minSyncInterval`. The table is left in place on exit so traffic keeps flowing across restarts;
 /// `uninstall(tableName:)` removes it.
 public final class ServiceProxy: Sendable {
     public let config: ProxyConfig
@@ -101,14 +101,11 @@ public final class ServiceProxy: Sendable {
                     try? await Task.sleep(for: .milliseconds(10))
                 }
                 trigger.yield()
-                var lastStart: ContinuousClock.Instant?
+                var pacer = SyncPacer(interval: config.minSyncInterval, burst: config.syncBurst)
                 for await _ in triggers {
-                    if let lastStart {
-                        let next = lastStart.advanced(by: config.minSyncInterval)
-                        if ContinuousClock.now < next { try? await Task.sleep(until: next, clock: .continuous) }
-                    }
+                    let wait = pacer.delay(at: .now)
+                    if wait > .zero { try? await Task.sleep(for: wait) }
                     if Task.isCancelled { break }
-                    lastStart = .now
                     _ = sync(services: services.list(), endpointSlices: slices.list())
                 }
             }

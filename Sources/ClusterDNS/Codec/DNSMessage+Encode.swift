@@ -50,9 +50,15 @@ extension DNSMessage {
 
 struct DNSWriter {
     var bytes: [UInt8] = []
-    /// Name suffix → offset of its first label, for compression pointers (which reach 14 bits). Matched
+    /// A name suffix as written: its first label and the offset of the rest of it (-1 for the root). A name's
+    /// longest written suffix is then found label by label from the root, without building suffix strings.
+    private struct Suffix: Hashable {
+        var label: String
+        var rest: Int
+    }
+    /// Suffix → offset of its first label, for compression pointers (which reach 14 bits). Matched
     /// case-sensitively, so every name reads back exactly as written (0x20-randomising resolvers check that).
-    private var offsets: [String: Int] = [:]
+    private var offsets: [Suffix: Int] = [:]
 
     mutating func u8(_ v: UInt8) { bytes.append(v) }
     mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xFF)) }
@@ -60,22 +66,30 @@ struct DNSWriter {
 
     mutating func name(_ n: DNSName, compress: Bool = true) throws {
         guard n.wireLength <= 255 else { throw DNSCodecError("name \(n) is longer than 255 bytes") }
-        for i in n.labels.indices {
-            let suffix = n.labels[i...].joined(separator: ".")
-            if compress, let at = offsets[suffix] {
-                u16(0xC000 | UInt16(at))
-                return
-            }
-            // Registered even when this name is written uncompressed (SRV targets): later names may point here.
-            if bytes.count < 0x4000, offsets[suffix] == nil { offsets[suffix] = bytes.count }
+        // Labels from `first` on were written before, starting at `target`.
+        var first = n.labels.count
+        var target = -1
+        while compress, first > 0, let at = offsets[Suffix(label: n.labels[first - 1], rest: target)] {
+            first -= 1
+            target = at
+        }
+        for i in 0..<first {
             let label = Array(n.labels[i].utf8)
             guard !label.isEmpty, label.count <= 63 else {
                 throw DNSCodecError("label \"\(n.labels[i])\" of \(n) must be 1 to 63 bytes")
             }
+            // Registered even when this name is written uncompressed (SRV targets): later names may point here.
+            let at = bytes.count
+            let suffix = Suffix(label: n.labels[i], rest: i + 1 < first ? at + 1 + label.count : target)
+            if at < 0x4000, offsets[suffix] == nil { offsets[suffix] = at }
             u8(UInt8(label.count))
             bytes.append(contentsOf: label)
         }
-        u8(0)
+        if first < n.labels.count {
+            u16(0xC000 | UInt16(target))
+        } else {
+            u8(0)
+        }
     }
 
     mutating func message(_ m: DNSMessage) throws {

@@ -83,10 +83,11 @@ final class UpstreamStreamHandler: ChannelInboundHandler {
     }
 }
 
-/// Answers each datagram on its own task (one waiting on an upstream must not hold up the rest) and sends
-/// the reply back to where the query came from.
+/// Answers each datagram: cluster names at once on the event loop, names for the upstream on their own task (one
+/// waiting on an upstream must not hold up the rest); the reply goes back to where the query came from.
 final class UDPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     let engine: QueryEngine
 
@@ -94,27 +95,40 @@ final class UDPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        // Under a flood, drop what cannot be answered soon rather than queue without bound; clients retry.
-        guard engine.admit() else { return }
         let packet = Array(envelope.data.readableBytesView)
         let client = envelope.remoteAddress
-        let channel = context.channel
-        let engine = self.engine
-        Task {
-            defer { engine.release() }
-            guard let reply = await engine.respond(to: packet, overTCP: false) else { return }
-            try? await channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)))
+        switch engine.answerLocally(packet, overTCP: false) {
+        case .reply(let reply):
+            guard let reply else { return }
+            let out = AddressedEnvelope(remoteAddress: client, data: context.channel.allocator.buffer(bytes: reply))
+            context.write(wrapOutboundOut(out), promise: nil)
+        case .upstream(let work):
+            // Under a flood, drop what cannot be answered soon rather than queue without bound; clients retry.
+            guard engine.admit() else { return }
+            let channel = context.channel
+            let engine = self.engine
+            Task {
+                defer { engine.release() }
+                guard let reply = await engine.complete(work) else { return }
+                try? await channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)))
+            }
         }
+    }
+
+    /// The replies to one read's queries leave together.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
     }
 
     /// A failed send or an ICMP error concerns one client; the socket serves on.
     func errorCaught(context: ChannelHandlerContext, error: Error) {}
 }
 
-/// Answers each framed query of a TCP connection; replies may leave in a different order than the queries
-/// came, which RFC 7766 §6.2.1.1 allows (clients match them by ID).
+/// Answers each framed query of a TCP connection (cluster names at once, the rest on a task); replies may leave
+/// in a different order than the queries came, which RFC 7766 §6.2.1.1 allows (clients match them by ID).
 final class TCPQueryHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let engine: QueryEngine
 
@@ -122,11 +136,17 @@ final class TCPQueryHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let packet = Array(unwrapInboundIn(data).readableBytesView)
-        let channel = context.channel
-        let engine = self.engine
-        Task {
-            guard let reply = await engine.respond(to: packet, overTCP: true) else { return }
-            try? await channel.writeAndFlush(ByteBuffer(bytes: DNSTCPFraming.frame(reply)))
+        switch engine.answerLocally(packet, overTCP: true) {
+        case .reply(let reply):
+            guard let reply else { return }
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: DNSTCPFraming.frame(reply))), promise: nil)
+        case .upstream(let work):
+            let channel = context.channel
+            let engine = self.engine
+            Task {
+                guard let reply = await engine.complete(work) else { return }
+                try? await channel.writeAndFlush(ByteBuffer(bytes: DNSTCPFraming.frame(reply)))
+            }
         }
     }
 

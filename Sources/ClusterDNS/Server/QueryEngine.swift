@@ -36,19 +36,51 @@ final class QueryEngine: Sendable {
 
     func release() { inFlight.subtract(1, ordering: .relaxed) }
 
+    /// What answering a packet takes: nothing more (the reply, or nil when the packet deserves none), or a trip to
+    /// the upstream servers.
+    enum Step {
+        case reply([UInt8]?)
+        case upstream(UpstreamWork)
+    }
+
+    /// A query that the cluster's names do not settle, with the reply built so far.
+    struct UpstreamWork {
+        enum Kind {
+            /// Not a cluster name: the upstream's answer goes back as it is.
+            case forward(question: DNSQuestion)
+            /// An ExternalName pointing outside the cluster: the CNAME is completed from upstream.
+            case chase(DNSQuestion)
+        }
+        var kind: Kind
+        var packet: [UInt8]
+        var reply: DNSMessage
+        var limit: Int
+        var overTCP: Bool
+    }
+
     /// The reply to send, or nil when the packet deserves none (not a query, or not even a header).
     func respond(to packet: [UInt8], overTCP: Bool) async -> [UInt8]? {
+        switch answerLocally(packet, overTCP: overTCP) {
+        case .reply(let bytes): return bytes
+        case .upstream(let work): return await complete(work)
+        }
+    }
+
+    /// Everything that needs no upstream, done at once on the caller's thread: decoding, the checks, the cluster
+    /// resolver. The listeners answer cluster names this way on the event loop, with no task and no thread hop
+    /// per query (those hops were most of the cost of a query).
+    func answerLocally(_ packet: [UInt8], overTCP: Bool) -> Step {
         let query: DNSMessage
         do {
             query = try DNSMessage(decoding: packet)
         } catch {
-            guard let header = DNSMessage.peekHeader(packet), !header.isResponse else { return nil }
+            guard let header = DNSMessage.peekHeader(packet), !header.isResponse else { return .reply(nil) }
             count(type: nil, overTCP: overTCP)
             var reply = DNSMessage(header: Self.replyHeader(header))
             reply.rcode = .formatError
-            return finish(reply, limit: 512, overTCP: overTCP)
+            return .reply(finish(reply, limit: 512, overTCP: overTCP))
         }
-        guard !query.header.isResponse else { return nil }
+        guard !query.header.isResponse else { return .reply(nil) }
         count(type: query.questions.first?.type, overTCP: overTCP)
 
         var reply = DNSMessage(header: Self.replyHeader(query.header), questions: query.questions)
@@ -59,15 +91,15 @@ final class QueryEngine: Sendable {
 
         guard query.header.opcode == DNSOpcode.query else {
             reply.rcode = .notImplemented
-            return finish(reply, limit: limit, overTCP: overTCP)
+            return .reply(finish(reply, limit: limit, overTCP: overTCP))
         }
         guard query.questions.count == 1, let question = query.questions.first else {
             reply.rcode = .formatError
-            return finish(reply, limit: limit, overTCP: overTCP)
+            return .reply(finish(reply, limit: limit, overTCP: overTCP))
         }
         if let e = query.edns, e.version > 0 {
             reply.rcode = .badVersion  // RFC 6891 §6.1.3
-            return finish(reply, limit: limit, overTCP: overTCP)
+            return .reply(finish(reply, limit: limit, overTCP: overTCP))
         }
 
         let answer: ResolverAnswer
@@ -75,20 +107,11 @@ final class QueryEngine: Sendable {
         case .answer(let a):
             answer = a
         case .upstream(let fallback):
-            guard config.forwardUpstream, let forwarder else {
+            guard config.forwardUpstream, forwarder != nil else {
                 answer = fallback
                 break
             }
-            stats.update { $0.forwarded += 1 }
-            do {
-                let upstream = try await forwarder.forward(packet, overTCP: overTCP)
-                return fitForwarded(upstream, limit: limit, overTCP: overTCP)
-            } catch {
-                logger.debug("forwarding \(question.name) \(question.type) failed: \(error)")
-                stats.update { $0.forwardFailures += 1 }
-                reply.rcode = .serverFailure
-                return finish(reply, limit: limit, overTCP: overTCP)
-            }
+            return .upstream(UpstreamWork(kind: .forward(question: question), packet: packet, reply: reply, limit: limit, overTCP: overTCP))
         }
 
         reply.rcode = answer.rcode
@@ -96,16 +119,37 @@ final class QueryEngine: Sendable {
         reply.answers = config.shuffleAddresses ? Self.shuffled(answer.answers) : answer.answers
         reply.authority = answer.authority
         reply.additional = answer.additional
-        if let chase = answer.chase, config.forwardUpstream, let forwarder {
-            // An ExternalName pointing outside the cluster: complete the CNAME from upstream, as CoreDNS does.
-            stats.update { $0.forwarded += 1 }
+        if let chase = answer.chase, config.forwardUpstream, forwarder != nil {
+            return .upstream(UpstreamWork(kind: .chase(chase), packet: packet, reply: reply, limit: limit, overTCP: overTCP))
+        }
+        return .reply(finish(reply, limit: limit, overTCP: overTCP))
+    }
+
+    /// The upstream part of a query that `answerLocally` could not settle.
+    func complete(_ work: UpstreamWork) async -> [UInt8]? {
+        guard let forwarder else { return nil }
+        var reply = work.reply
+        stats.update { $0.forwarded += 1 }
+        switch work.kind {
+        case .forward(let question):
+            do {
+                let upstream = try await forwarder.forward(work.packet, overTCP: work.overTCP)
+                return fitForwarded(upstream, limit: work.limit, overTCP: work.overTCP)
+            } catch {
+                logger.debug("forwarding \(question.name) \(question.type) failed: \(error)")
+                stats.update { $0.forwardFailures += 1 }
+                reply.rcode = .serverFailure
+                return finish(reply, limit: work.limit, overTCP: work.overTCP)
+            }
+        case .chase(let chase):
+            // As CoreDNS does: the CNAME stays, the addresses it leads to come from upstream.
             if let records = try? await forwarder.lookup(chase) {
                 reply.answers += records
             } else {
                 stats.update { $0.forwardFailures += 1 }
             }
+            return finish(reply, limit: work.limit, overTCP: work.overTCP)
         }
-        return finish(reply, limit: limit, overTCP: overTCP)
     }
 
     /// The reply header: the query's ID, opcode, RD and CD; RA set since names outside the cluster are
