@@ -141,14 +141,9 @@ extension Registry {
     func ensureNamespaceDefaults(_ ns: String) {
         ensureDefaultServiceAccount(ns)
         guard store.get(ObjectKey("configmaps", ns, Self.rootCAConfigMap)) == nil else { return }
-        _ = try? store.create("configmaps", Self.rootCAConfigMapObject(namespace: ns, caPEM: rootCAPEM))
-    }
-
-    public static func rootCAConfigMapObject(namespace: String, caPEM: String) -> JSON {
-        ["apiVersion": "v1", "kind": "ConfigMap",
-         "metadata": ["name": .string(rootCAConfigMap), "namespace": .string(namespace),
-                      "uid": .string(UUID().uuidString.lowercased()), "creationTimestamp": .string(Clock.timestamp()),
-                      "annotations": ["kubernetes.io/description": .string(ServiceAccountDefaults.rootCADescription)]],
-         "data": ["ca.crt": .string(caPEM)]]
+        var cm = ServiceAccountDefaults.rootCAConfigMapObject(namespace: ns, caPEM: rootCAPEM)
+        cm["metadata"]["uid"] = .string(UUID().uuidString.lowercased())
+        cm["metadata"]["creationTimestamp"] = .string(Clock.timestamp())
+        _ = try? store.create("configmaps", cm)
     }
 }

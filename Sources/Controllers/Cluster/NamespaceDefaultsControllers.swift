@@ -42,13 +42,10 @@ public final class RootCACertPublisher: Controller, Sendable {
     func sync(_ ns: String) async throws {
         guard let namespace = namespaces.get("", ns), !Ownership.isDeleting(namespace) else { return }
         let wanted: [String: JSON] = ["ca.crt": .string(caPEM)]
-        let annotation = ["kubernetes.io/description": JSON.string(Self.description)]
         guard var current = configMaps.get(ns, Self.configMapName) else {
-            let cm: JSON = ["apiVersion": "v1", "kind": "ConfigMap",
-                            "metadata": ["name": .string(Self.configMapName), "namespace": .string(ns), "annotations": .object(annotation)],
-                            "data": .object(wanted)]
             do {
-                _ = try await context.client.create(.configMaps, cm, fieldManager: name)
+                _ = try await context.client.create(.configMaps, ServiceAccountDefaults.rootCAConfigMapObject(namespace: ns, caPEM: caPEM),
+                                                    fieldManager: name)
             } catch let e as ClientError where e.isAlreadyExists {
                 return  // created meanwhile (by the API server's own namespace set-up): the informer will show it
             }
