@@ -11,13 +11,7 @@ enum APIMetrics {
 
     static func observe(verb: String, resource: String, code: Int, duration: Duration) {
         Counter(label: "apiserver_request_total", dimensions: [("code", "\(code)"), ("resource", resource), ("verb", verb)]).increment()
-        Timer(label: "apiserver_request_duration_seconds", dimensions: [("resource", resource), ("verb", verb)]).recordInterval(duration)
-    }
-}
-
-extension Timer {
-    func recordInterval(_ d: Duration) {
-        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+        Timer(label: "apiserver_request_duration_seconds", dimensions: [("resource", resource), ("verb", verb)]).record(duration: duration)
     }
 }
 

@@ -163,8 +163,7 @@ public final class ServiceProxy: Sendable {
         }
         let elapsed = ContinuousClock.now - start
         // kube-proxy's names: every sync is one observation of the duration histogram.
-        Timer(label: "kubeproxy_sync_proxy_rules_duration_seconds").recordNanoseconds(
-            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        Timer(label: "kubeproxy_sync_proxy_rules_duration_seconds").record(duration: elapsed)
         if error != nil { Counter(label: "swiftlet_proxy_sync_failures_total").increment() }
         if partialFailed { Counter(label: "kubeproxy_sync_proxy_rules_nftables_partial_restore_failures_total").increment() }
         state.withLock { s in
