@@ -324,9 +324,15 @@ def nft_list(*what):
     return subprocess.run(["nft", "list", *what], capture_output=True, text=True).stdout
 
 
+# Between two runs of B3/P5: the proxy's pacing (a burst of two syncs, then one per 100 ms) refills, so each run
+# starts from a quiet proxy instead of inheriting the previous run's pacing.
+SETTLE_S = 1.0
+
+
 def bench_proxy_sync(api, runs):
     lat = []
     for i in range(runs):
+        time.sleep(SETTLE_S)
         start = time.perf_counter()
         r = api.post("/api/v1/namespaces/default/services", {"metadata": {"name": f"probe-{i}"}, "spec": {"ports": [{"port": 80}]}})
         ip = r.json()["spec"]["clusterIP"]
@@ -342,6 +348,7 @@ def bench_first_connection(api, runs):
     require_routes()
     lat = []
     for i in range(runs):
+        time.sleep(SETTLE_S)
         start = time.perf_counter()
         r = api.post("/api/v1/namespaces/default/services",
                      {"metadata": {"name": f"p5-{i}"}, "spec": {"selector": {"app": "p4"}, "ports": [{"port": 80}]}})

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """swiftlet benchmarks (`make bench`): figures with their peer measured in the same run, as ratios, because these
-machines are shared and noisy. Each figure: median and min–max over RUNS runs (after a warm-up run that is dropped).
+machines are shared and noisy. Each figure: median and min–max over RUNS runs (P1, P2, P4, P7 after a warm-up run
+that is dropped). Results and where the time goes: Docs/benchmarks.md.
 
   P1  the tutorial Deployment at 2 and 10 replicas, `kubectl apply` → HTTP on every pod IP, against
       `podman kube play` (bench/node_benches.py, peer in bench/peer_sandbox.py)

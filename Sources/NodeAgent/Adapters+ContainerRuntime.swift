@@ -14,6 +14,10 @@ public struct RuntimeEngine: ContainerEngine {
     static func cgroupPath(_ podUID: String, _ container: String) -> String { "swiftlet/\(podUID)/\(container)" }
 
     public func start(_ l: ContainerLaunch) async throws -> RunState {
+        try await offPool { [self] in try startBlocking(l) }
+    }
+
+    func startBlocking(_ l: ContainerLaunch) throws -> RunState {
         let rootfs = l.bundleDir + "/rootfs"
         for dir in [rootfs, l.bundleDir + "/upper", l.bundleDir + "/work"] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

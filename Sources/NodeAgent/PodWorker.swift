@@ -107,7 +107,8 @@ actor PodWorker {
         do {
             if sandbox == nil {
                 try FileManager.default.createDirectory(atPath: podDir, withIntermediateDirectories: true)
-                sandbox = try ctx.sandboxes.createSandbox(podUID: uid)
+                let (sandboxes, uid) = (ctx.sandboxes, uid)
+                sandbox = try await offPool { try sandboxes.createSandbox(podUID: uid) }
                 try writePodFiles()
             }
         } catch {
