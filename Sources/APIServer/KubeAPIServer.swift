@@ -9,6 +9,7 @@ import KubeAPI
 import KubeClient
 import KubeStore
 import Logging
+import ServiceLifecycle
 import NIOCore
 import NIOSSL
 import Synchronization
@@ -42,6 +43,7 @@ public final class KubeAPIServer: Sendable {
         set { streamProvider.withLock { $0 = newValue } }
     }
     let logger: Logger
+    let httpWatches = HTTPWatches()
 
     public var store: ObjectStore { registry.store }
     /// The cluster CA certificate (PEM), which pods trust through `kube-root-ca.crt`.
@@ -98,7 +100,13 @@ public final class KubeAPIServer: Sendable {
             configuration: .init(address: .hostname(config.bindAddress, port: config.apiPort), serverName: nil),
             onServerRunning: { _ in await onReady() },
             logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app),
+                       .init(service: WatchDrainService(watches: httpWatches), successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Streams (logs -f, exec, port-forward) also hold responses open; past this they are cancelled.
+        group.maximumGracefulShutdownDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
         store.closeWatches()
     }
 

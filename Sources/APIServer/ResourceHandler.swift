@@ -163,6 +163,7 @@ struct ResourceHandler {
         }
         let stop = subscription.stop
         channel.closeFuture.whenComplete { _ in stop() }
+        let untrack = server.httpWatches.track(stop: stop)
         let filter = WatchFilter(labels: ls, fields: fs, kind: kind)
         let deadline = Date().addingTimeInterval(timeout)
         let body = ResponseBody { writer in
@@ -170,7 +171,7 @@ struct ResourceHandler {
                 try? await Task.sleep(for: .seconds(max(0, deadline.timeIntervalSinceNow)))
                 stop()
             }
-            defer { timer.cancel(); stop() }
+            defer { timer.cancel(); stop(); untrack() }
             for await event in subscription.events {
                 guard let (type, object) = filter.translate(event) else { continue }
                 let payload = table
