@@ -79,7 +79,9 @@ let package = Package(
         // C: the per-container monitor (parent of the container; keeps exit code, logs, tty). Linked statically: it
         // is exec'd for every container and stays resident beside it, and the Swift runtime and libstdc++ that
         // SwiftPM links into every executable cost milliseconds of dynamic loading and over a MB of RSS each time.
-        .executableTarget(name: "swiftlet-shim", dependencies: ["CSpawn"], linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // -nostartfiles leaves out swiftrt.o, the only thing that pulls the (static) Swift runtime into this C-only
+        // program: without it the binary is 1 MB of text instead of 5.6, and a monitor's RSS 1.07 MB instead of 1.34.
+        .executableTarget(name: "swiftlet-shim", dependencies: ["CSpawn"], linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]),
         // Container planning (pure) and execution through the shim.
         .target(name: "ContainerRuntime", dependencies: ["KubeAPI", "CSpawn"]),
         // OCI/docker archives, the content store, layer unpacking, registry pulls.
