@@ -112,9 +112,9 @@ struct HTTPHandler: HTTPResponder {
             guard let list = Discovery.resourceList(group: group, version: version) else { throw APIError.pageNotFound }
             return .object(list)
         case .openAPIV3Index:
-            return .object(OpenAPI.index())
+            return .object(OpenAPI.index)
         case .openAPIV3(let path):
-            guard let doc = OpenAPI.document(path: path) else { throw APIError.pageNotFound }
+            guard let doc = OpenAPI.documents[path] else { throw APIError.pageNotFound }
             return .object(doc)
         case .openAPIV2:
             if (request.headers[.accept] ?? "").contains("protobuf") {

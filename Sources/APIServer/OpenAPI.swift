@@ -8,18 +8,24 @@ enum OpenAPI {
         group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"
     }
 
-    static func index() -> JSON {
+    /// The documents by path ("api/v1", "apis/apps/v1"). The served types are compiled in, so they are built once:
+    /// kubectl fetches the index on every `apply`, and building and hashing every document each time was most of it.
+    static let documents: [String: JSON] = Dictionary(uniqueKeysWithValues: ResourceRegistry.groupVersions.compactMap { gv in
+        let p = gvPath(gv.group, gv.version)
+        return build(path: p).map { (p, $0) }
+    })
+
+    /// What `GET /openapi/v3` answers: where each document is, with a hash of its content so that clients cache it.
+    static let index: JSON = {
         var paths: [String: JSON] = [:]
-        for gv in ResourceRegistry.groupVersions where !ResourceRegistry.resources(inGroup: gv.group, version: gv.version).isEmpty {
-            let p = gvPath(gv.group, gv.version)
-            let hash = document(path: p).map { hexHash($0.jsonString) } ?? "0"
-            paths[p] = ["serverRelativeURL": .string("/openapi/v3/\(p)?hash=\(hash)")]
+        for (p, doc) in documents {
+            paths[p] = ["serverRelativeURL": .string("/openapi/v3/\(p)?hash=\(hexHash(doc.jsonString))")]
         }
         return ["paths": .object(paths)]
-    }
+    }()
 
-    /// The document for "api/v1" or "apis/apps/v1", or nil when no such group version is served.
-    static func document(path: String) -> JSON? {
+    /// The document of one group version, or nil when it serves no types.
+    private static func build(path: String) -> JSON? {
         guard let gv = ResourceRegistry.groupVersions.first(where: { gvPath($0.group, $0.version) == path }) else { return nil }
         let types = ResourceRegistry.resources(inGroup: gv.group, version: gv.version)
         guard !types.isEmpty else { return nil }
