@@ -46,8 +46,13 @@ final class CgroupV2Tests: XCTestCase {
         let pid = try ContainerRuntime.start(bundle: bundle, shimPath: shim)
         let rel = sandbox.cgroupPrefix + "/v2"
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(unifiedRoot)/\(rel)"), "cgroup \(rel) in \(unifiedRoot)")
-        let procs = try String(contentsOfFile: "\(unifiedRoot)/\(rel)/cgroup.procs", encoding: .utf8)
-        XCTAssertEqual(procs.split(separator: "\n"), ["\(pid)"])
+        // The container's `cat` is in the cgroup too while it runs; once it exited only the init is left.
+        let procsPath = "\(unifiedRoot)/\(rel)/cgroup.procs"
+        func procs() -> [Substring] { ((try? String(contentsOfFile: procsPath, encoding: .utf8)) ?? "").split(separator: "\n") }
+        XCTAssertTrue(procs().contains("\(pid)"), "\(procs()) in \(procsPath)")
+        let settled = Date().addingTimeInterval(3)
+        while procs() != ["\(pid)"] && Date() < settled { usleep(10_000) }
+        XCTAssertEqual(procs(), ["\(pid)"])
         // From the host, the v2 line of the process names the container's cgroup; inside its cgroup namespace it
         // is at the root.
         let hostView = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
