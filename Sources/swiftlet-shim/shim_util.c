@@ -56,7 +56,10 @@ int shim_write_atomic(const char *path, const char *content) {
         }
         off += (size_t)n;
     }
-    if (fsync(fd) < 0 || close(fd) < 0) {
+    // Not fsynced: pid, state and exit describe a process that a crash of the machine ends too, and the agent
+    // reads a file it cannot parse as a container in an unknown state. The rename alone keeps readers from
+    // ever seeing half a file.
+    if (close(fd) < 0) {
         int e = errno;
         unlink(tmp);
         errno = e;
