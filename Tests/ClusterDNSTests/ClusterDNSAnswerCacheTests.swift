@@ -49,7 +49,7 @@ final class ClusterDNSAnswerCacheTests: XCTestCase {
         return try q.encoded()
     }
 
-    static func key(_ packet: [UInt8], overTCP: Bool = false) -> [UInt8]? {
+    static func key(_ packet: [UInt8], overTCP: Bool = false) -> WireQuestion.Key? {
         WireQuestion(packet, overTCP: overTCP, maxUDPPayload: QueryEngine.maxUDPPayload)?.key
     }
 

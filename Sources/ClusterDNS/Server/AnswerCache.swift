@@ -7,7 +7,7 @@ import Synchronization
 struct WireQuestion: Equatable {
     /// The lower-cased name, type and class, then what else changes the reply's bytes: whether the query has
     /// EDNS, its DO bit and the payload size we answer with (which is also the truncation limit), and TCP.
-    let key: [UInt8]
+    let key: Key
     /// The question's name as it arrived (case preserved): a cached reply gets it in place of its own.
     let name: ArraySlice<UInt8>
     let id: UInt16
@@ -76,12 +76,22 @@ struct WireQuestion: Equatable {
         key.append(UInt8(payload >> 8))
         key.append(UInt8(payload & 0xFF))
 
-        self.key = key
+        self.key = Key(bytes: key)
         name = p[12..<nameEnd]
         id = UInt16(u16(0))
         echoedFlags = flags & Self.echoedFlagBits
         isLowerCase = lowerCase
         type = DNSType(UInt16(u16(nameEnd)))
+    }
+
+    /// Wire bytes as a dictionary key, hashed in one go (an array of bytes is hashed byte by byte, which was
+    /// most of a cache lookup).
+    struct Key: Hashable {
+        var bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     /// The byte in lower case, or nil for a byte outside the characters this reader takes (letters, digits, '-',
@@ -110,7 +120,7 @@ final class AnswerCache: Sendable {
 
     private struct State {
         var generation: UInt64 = 0
-        var entries: [[UInt8]: Entry] = [:]
+        var entries: [WireQuestion.Key: Entry] = [:]
         var bytes = 0
     }
 
@@ -152,13 +162,13 @@ final class AnswerCache: Sendable {
         var entry = Entry(reply: reply, typeName: q.type.description, rcodeName: rcodeName, truncated: truncated)
         entry.reply[2] &= ~UInt8(WireQuestion.echoedFlagBits >> 8)
         entry.reply[3] &= ~UInt8(WireQuestion.echoedFlagBits & 0xFF)
-        let size = q.key.count + reply.count
+        let size = q.key.bytes.count + reply.count
         guard size <= capacityBytes else { return }
         state.withLock { s in
             // An answer from an older snapshot than the one already seen is stale.
             guard generation >= s.generation else { return }
             if generation > s.generation || s.bytes + size > capacityBytes { Self.drop(&s, generation: generation) }
-            if let old = s.entries.updateValue(entry, forKey: q.key) { s.bytes -= q.key.count + old.reply.count }
+            if let old = s.entries.updateValue(entry, forKey: q.key) { s.bytes -= q.key.bytes.count + old.reply.count }
             s.bytes += size
         }
     }
