@@ -64,8 +64,8 @@ enum ClusterDNSFixtures {
          "status": ["phase": .string(phase), "podIP": .string(ip), "podIPs": [["ip": .string(ip)]]]]
     }
 
-    /// A cluster with the objects the resolver tests ask about.
-    static func cluster(serial: UInt32 = 42) -> ClusterSnapshot {
+    /// A cluster with the objects the resolver tests ask about, and `extraServices`.
+    static func cluster(serial: UInt32 = 42, extraServices: [JSON] = []) -> ClusterSnapshot {
         ClusterSnapshot(
             services: [
                 service("kubernetes", clusterIP: "10.96.0.1", ports: [PortSpec(name: "https", port: 443)]),
@@ -78,7 +78,7 @@ enum ClusterDNSFixtures {
                 service("kube-dns", namespace: "kube-system", clusterIP: "10.96.0.10",
                         ports: [PortSpec(name: "dns", port: 53, proto: "UDP"), PortSpec(name: "dns-tcp", port: 53)]),
                 service("dual", clusterIPs: ["10.96.0.70", "fd00:10:96::70"], ports: [PortSpec(name: "http", port: 80)]),
-            ],
+            ] + extraServices,
             endpointSlices: [
                 slice("my-nginx-abc", service: "my-nginx", endpoints: [EndpointSpec(ip: "10.244.0.5"), EndpointSpec(ip: "10.244.0.6")],
                       ports: [PortSpec(name: "http", port: 8080)]),

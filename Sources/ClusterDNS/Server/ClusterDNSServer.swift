@@ -48,7 +48,7 @@ public final class ClusterDNSServer: Sendable {
             forwarder = UpstreamForwarder(servers: Self.upstreams(config, logger: logger), timeout: config.upstreamTimeout,
                                           group: MultiThreadedEventLoopGroup.singleton)
         }
-        engine = QueryEngine(config: config, resolver: { cache.current }, forwarder: forwarder, stats: recorder, logger: logger)
+        engine = QueryEngine(config: config, snapshots: cache, forwarder: forwarder, stats: recorder, logger: logger)
     }
 
     /// Counters since start, by query type and response code.

@@ -22,27 +22,54 @@ public struct DNSStats: Sendable, Equatable {
 }
 
 final class StatsRecorder: Sendable {
-    private let state = Mutex(DNSStats())
+    private struct State {
+        var stats = DNSStats()
+        /// swift-metrics counters by dimensions, made once: making one per query (the backend validates the names
+        /// and looks the series up under its lock) cost as much as answering from the answer cache.
+        var requestCounters: [RequestKey: Counter] = [:]
+        var responseCounters: [String: Counter] = [:]
+    }
 
-    var snapshot: DNSStats { state.withLock { $0 } }
+    private struct RequestKey: Hashable {
+        var type: String
+        var overTCP: Bool
+    }
 
-    func update(_ body: (inout DNSStats) -> Void) { state.withLock { body(&$0) } }
+    private let state = Mutex(State())
+
+    var snapshot: DNSStats { state.withLock { $0.stats } }
+
+    func update(_ body: (inout DNSStats) -> Void) { state.withLock { body(&$0.stats) } }
 
     /// One query, counted here and as CoreDNS's coredns_dns_requests_total{proto,type}.
     func countQuery(type: String, overTCP: Bool) {
-        update {
-            $0.queriesByType[type, default: 0] += 1
-            if overTCP { $0.tcpQueries += 1 } else { $0.udpQueries += 1 }
+        let counter = state.withLock { s in
+            s.stats.queriesByType[type, default: 0] += 1
+            if overTCP { s.stats.tcpQueries += 1 } else { s.stats.udpQueries += 1 }
+            return s.requestCounters.memo(RequestKey(type: type, overTCP: overTCP)) {
+                Counter(label: "coredns_dns_requests_total", dimensions: [("proto", overTCP ? "tcp" : "udp"), ("type", type)])
+            }
         }
-        Counter(label: "coredns_dns_requests_total", dimensions: [("proto", overTCP ? "tcp" : "udp"), ("type", type)]).increment()
+        counter.increment()
     }
 
     /// One response, counted here and as coredns_dns_responses_total{rcode}.
     func countResponse(rcode: String, truncated: Bool = false) {
-        update {
-            $0.responsesByRcode[rcode, default: 0] += 1
-            if truncated { $0.truncated += 1 }
+        let counter = state.withLock { s in
+            s.stats.responsesByRcode[rcode, default: 0] += 1
+            if truncated { s.stats.truncated += 1 }
+            return s.responseCounters.memo(rcode) { Counter(label: "coredns_dns_responses_total", dimensions: [("rcode", rcode)]) }
         }
-        Counter(label: "coredns_dns_responses_total", dimensions: [("rcode", rcode)]).increment()
+        counter.increment()
+    }
+}
+
+extension Dictionary {
+    /// The value for `key`, made by `make` and kept the first time.
+    fileprivate mutating func memo(_ key: Key, _ make: () -> Value) -> Value {
+        if let value = self[key] { return value }
+        let value = make()
+        self[key] = value
+        return value
     }
 }

@@ -2,11 +2,12 @@ import Logging
 import Synchronization
 
 /// Turns one query packet into one reply packet: decoding, the checks every DNS server makes (FORMERR,
-/// NOTIMP, BADVERS), the cluster resolver or the upstream forwarder, EDNS and truncation. Both transports
-/// share it; it has no sockets of its own.
+/// NOTIMP, BADVERS), the cluster resolver or the upstream forwarder, EDNS and truncation; repeated questions
+/// about cluster names are answered from the answer cache. Both transports share it; it has no sockets of its own.
 final class QueryEngine: Sendable {
     let config: DNSConfig
-    let resolver: @Sendable () -> ClusterResolver
+    let snapshots: SnapshotCache
+    let answers: AnswerCache
     let forwarder: UpstreamForwarder?
     let stats: StatsRecorder
     let logger: Logger
@@ -18,10 +19,11 @@ final class QueryEngine: Sendable {
     static let maxInFlight = 1024
     private let inFlight = Atomic<Int>(0)
 
-    init(config: DNSConfig, resolver: @escaping @Sendable () -> ClusterResolver, forwarder: UpstreamForwarder?,
+    init(config: DNSConfig, snapshots: SnapshotCache, answers: AnswerCache = AnswerCache(), forwarder: UpstreamForwarder?,
          stats: StatsRecorder, logger: Logger) {
         self.config = config
-        self.resolver = resolver
+        self.snapshots = snapshots
+        self.answers = answers
         self.forwarder = forwarder
         self.stats = stats
         self.logger = logger
@@ -70,6 +72,13 @@ final class QueryEngine: Sendable {
     /// resolver. The listeners answer cluster names this way on the event loop, with no task and no thread hop
     /// per query (those hops were most of the cost of a query).
     func answerLocally(_ packet: [UInt8], overTCP: Bool) -> Step {
+        let wire = WireQuestion(packet, overTCP: overTCP, maxUDPPayload: Self.maxUDPPayload)
+        if let wire, let hit = answers.reply(to: wire, generation: snapshots.generation) {
+            stats.countQuery(type: hit.typeName, overTCP: overTCP)
+            stats.countResponse(rcode: hit.rcodeName, truncated: hit.truncated)
+            return .reply(hit.reply)
+        }
+
         let query: DNSMessage
         do {
             query = try DNSMessage(decoding: packet)
@@ -103,9 +112,13 @@ final class QueryEngine: Sendable {
         }
 
         let answer: ResolverAnswer
-        switch resolver().resolve(question) {
+        // Read before resolving: the cached reply must belong to the snapshot it was resolved from.
+        let (resolver, generation) = snapshots.currentWithGeneration
+        var fromCluster = false
+        switch resolver.resolve(question) {
         case .answer(let a):
             answer = a
+            fromCluster = true
         case .upstream(let fallback):
             guard config.forwardUpstream, forwarder != nil else {
                 answer = fallback
@@ -122,7 +135,20 @@ final class QueryEngine: Sendable {
         if let chase = answer.chase, config.forwardUpstream, forwarder != nil {
             return .upstream(UpstreamWork(kind: .chase(chase), packet: packet, reply: reply, limit: limit, overTCP: overTCP))
         }
-        return .reply(finish(reply, limit: limit, overTCP: overTCP))
+        guard let wire, fromCluster, Self.isSameForEveryQuery(answer, shuffling: config.shuffleAddresses) else {
+            return .reply(finish(reply, limit: limit, overTCP: overTCP))
+        }
+        guard let (bytes, truncated) = encodedAndCounted(reply, limit: limit) else { return .reply(serverFailure(reply)) }
+        answers.store(bytes, for: wire, generation: generation, rcodeName: String(describing: reply.rcode), truncated: truncated)
+        return .reply(bytes)
+    }
+
+    /// Whether the cluster's answer comes out the same for every query, so its reply may be cached: not when
+    /// addresses are shuffled per query, and not an ExternalName leading out of the cluster (whatever has to do
+    /// with the upstream is never cached).
+    static func isSameForEveryQuery(_ answer: ResolverAnswer, shuffling: Bool) -> Bool {
+        guard answer.chase == nil else { return false }
+        return !shuffling || answer.answers.filter { $0.type == .a || $0.type == .aaaa }.count < 2
     }
 
     /// The upstream part of a query that `answerLocally` could not settle.
@@ -179,18 +205,28 @@ final class QueryEngine: Sendable {
     }
 
     private func finish(_ reply: DNSMessage, limit: Int, overTCP: Bool) -> [UInt8]? {
+        encodedAndCounted(reply, limit: limit)?.bytes ?? serverFailure(reply)
+    }
+
+    /// The reply's bytes, counted by rcode; nil when it cannot be encoded.
+    private func encodedAndCounted(_ reply: DNSMessage, limit: Int) -> (bytes: [UInt8], truncated: Bool)? {
         do {
             let (bytes, truncated) = try reply.encoded(limit: limit)
             stats.countResponse(rcode: String(describing: reply.rcode), truncated: truncated)
-            return bytes
+            return (bytes, truncated)
         } catch {
             // Only a name from the cluster's objects that breaks DNS limits gets here; say so and fail the query.
             logger.warning("encoding the answer to \(reply.questions.first?.name.description ?? "?") failed: \(error)")
-            var failed = DNSMessage(header: reply.header, questions: reply.questions, edns: reply.edns)
-            failed.rcode = .serverFailure
-            stats.countResponse(rcode: "SERVFAIL")
-            return try? failed.encoded()
+            return nil
         }
+    }
+
+    /// SERVFAIL to a query whose answer cannot be encoded.
+    private func serverFailure(_ reply: DNSMessage) -> [UInt8]? {
+        var failed = DNSMessage(header: reply.header, questions: reply.questions, edns: reply.edns)
+        failed.rcode = .serverFailure
+        stats.countResponse(rcode: "SERVFAIL")
+        return try? failed.encoded()
     }
 
     /// Passes an upstream reply through; one too big for the client's UDP size is cut down like our own.
