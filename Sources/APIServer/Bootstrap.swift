@@ -18,7 +18,7 @@ struct Bootstrap {
             "apiVersion": "v1", "kind": "Service",
             "metadata": ["name": "kubernetes", "namespace": "default",
                          "labels": ["component": "apiserver", "provider": "kubernetes"]],
-            "spec": ["clusterIP": .string(allocator.wellKnownIP(1)),
+            "spec": ["clusterIP": .string(allocator.serviceCIDR.kubernetesServiceIP),
                      "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(Int64(config.apiPort))]]],
         ])
         try ensure("services", [
@@ -27,7 +27,7 @@ struct Bootstrap {
                          "labels": ["k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"],
                          "annotations": ["prometheus.io/port": "9153", "prometheus.io/scrape": "true"]],
             // No selector: swiftlet's own DNS answers, and the node publishes its endpoints (publishDNSEndpoints).
-            "spec": ["clusterIP": .string(allocator.wellKnownIP(10)),
+            "spec": ["clusterIP": .string(allocator.serviceCIDR.kubeDNSServiceIP),
                      "ports": [["name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53],
                                ["name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53],
                                ["name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153]]],

@@ -39,9 +39,6 @@ final class ServiceAllocator: Sendable {
         return ports
     }
 
-    /// The well-known address at an offset (`kubernetes` = 1, `kube-dns` = 10).
-    func wellKnownIP(_ offset: UInt32) -> String { serviceCIDR.address(at: offset) }
-
     enum Failure: Error {
         case ipTaken(String), ipOutOfRange(String), ipExhausted
         case portTaken(index: Int, port: Int64), portOutOfRange(index: Int, port: Int64), portsExhausted

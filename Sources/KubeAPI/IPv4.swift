@@ -27,6 +27,11 @@ public struct IPv4CIDR: Sendable, Hashable, CustomStringConvertible {
 
     public func contains(_ address: String) -> Bool { offset(of: address) != nil }
 
+    /// The ClusterIPs kubeadm gives the two built-in Services: `kubernetes` the first of the range, `kube-dns` the
+    /// tenth (the `clusterDNS` every kubelet writes into pods' resolv.conf).
+    public var kubernetesServiceIP: String { address(at: 1) }
+    public var kubeDNSServiceIP: String { address(at: 10) }
+
     public var description: String { "\(IPv4CIDR.format(network))/\(prefixLength)" }
 
     public static func parseAddress(_ s: String) -> UInt32? {

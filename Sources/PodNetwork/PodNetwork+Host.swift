@@ -4,6 +4,8 @@ extension PodNetwork {
     /// The host side, idempotent (run it on every start):
     /// - bridge `config.bridgeName` (fixed MAC, MTU) up, holding the gateway `.1/<prefix>` of the node range
     ///   (the kernel adds the connected route for the node range on the bridge);
+    /// - each of `config.localServiceIPs` as a /32 on the bridge (a local address: delivered to the host's own
+    ///   listener, the cluster DNS, before the service route below is ever looked at);
     /// - `net.ipv4.ip_forward=1`;
     /// - `net.bridge.bridge-nf-call-iptables=1` (br_netfilter): traffic between two pods on the bridge then
     ///   passes the host's IPv4 netfilter hooks, which is what lets conntrack un-DNAT a reply from pod B to
@@ -24,6 +26,9 @@ extension PodNetwork {
             let bridge = try ensureBridge(nl)
             try nl.addAddress(nodeCIDR.gateway, prefixLength: nodeCIDR.prefixLength, broadcast: nodeCIDR.broadcast,
                               to: bridge, existingIsFine: true)
+            for ip in localServiceIPs {
+                try nl.addAddress(ip, prefixLength: 32, broadcast: nil, to: bridge, existingIsFine: true)
+            }
             if !bridge.isUp { try nl.setUp(bridge) }
             try Sysctl.write("net.ipv4.ip_forward", "1")
             guard FileManager.default.fileExists(atPath: Sysctl.path("net.bridge.bridge-nf-call-iptables")) else {

@@ -16,6 +16,7 @@ public final class PodNetwork: Sendable {
     let nodeCIDR: IPv4CIDR
     let clusterCIDR: IPv4CIDR
     let serviceCIDR: IPv4CIDR
+    let localServiceIPs: [IPv4Address]
     let netnsDirectory: String
     let ipam: IPAM
     let records: SandboxStore
@@ -44,6 +45,14 @@ public final class PodNetwork: Sendable {
         guard !serviceCIDR.contains(clusterCIDR.network) && !clusterCIDR.contains(serviceCIDR.network) else {
             throw PodNetworkError("configure pod network service CIDR", errno: EINVAL,
                                   reason: "\(serviceCIDR) overlaps the cluster pod CIDR \(clusterCIDR)")
+        }
+        let services = serviceCIDR
+        localServiceIPs = try config.localServiceIPs.map { text in
+            guard let ip = IPv4Address(text), services.contains(ip) else {
+                throw PodNetworkError("configure pod network local service address \"\(text)\"", errno: EINVAL,
+                                      reason: "not an IPv4 address inside the service CIDR \(services)")
+            }
+            return ip
         }
         guard !config.bridgeName.isEmpty, config.bridgeName.utf8.count <= 15, !config.bridgeName.contains("/") else {
             throw PodNetworkError("configure pod network bridge \"\(config.bridgeName)\"", errno: EINVAL,

@@ -17,6 +17,10 @@ public struct PodNetworkConfig: Sendable, Equatable {
     public var stateDir: String
     /// MTU of the bridge and both veth ends.
     public var mtu: Int
+    /// Addresses of the service range that this node answers itself (kube-dns's ClusterIP, served by swiftlet's
+    /// DNS): they are put on the bridge as /32s, so that packets to them are delivered locally, without the proxy's
+    /// DNAT, as NodeLocal DNSCache does in Kubernetes.
+    public var localServiceIPs: [String] = []
 
     public init(bridgeName: String = "swiftlet0",
                 nodePodCIDR: String = "10.244.0.0/24",

@@ -26,6 +26,10 @@ public struct ProxyConfig: Sendable, Equatable {
     /// default: a full rewrite recreates the table and so forgets ClientIP affinity. (A table removed by
     /// someone else is rebuilt anyway on the next change: the partial update fails and a full one follows.)
     public var fullSyncInterval: Duration?
+    /// kube-dns's ClusterIP when this node's DNS answers on it as a local address (NodeLocal DNSCache's
+    /// arrangement): DNS to and from it is left untracked, so it is neither NATed to the Service's endpoints
+    /// nor costs a conntrack entry per query.
+    public var nodeLocalDNS: String?
 
     public init(tableName: String = "swiftlet", serviceCIDR: String = "10.96.0.0/12", clusterCIDR: String? = nil,
                 nodeIPs: [String] = [], nodeName: String, bridgeName: String = "swiftlet0",

@@ -50,6 +50,9 @@ public struct ProxyRenderer: Sendable {
         ("nat-postrouting", "nat", "postrouting", 100),
     ]
 
+    /// Raw-priority chains, only with `nodeLocalDNS`.
+    static let notrackChains: [(name: String, hook: String)] = [("raw-prerouting", "prerouting"), ("raw-output", "output")]
+
     /// Which base chain jumps to which top-level chain, and on what condition. Reject is only allowed
     /// from input, forward and output, hence no endpoint checks in prerouting.
     static let jumps: [(from: String, to: String, condition: String)] = [
@@ -147,8 +150,17 @@ public struct ProxyRenderer: Sendable {
             sets.append(NftSet(name: Self.nodePortIPsSet, spec: "type ipv4_addr; comment \"IPs that accept NodePort traffic\";"))
             elements = nodePortIPs.map { NftElement(set: Self.nodePortIPsSet, key: $0) }
         }
+        if let dns = config.nodeLocalDNS.flatMap(IPv4CIDR.parseAddress).map(IPv4CIDR.format) {
+            // Before conntrack (priority -200) sees them: queries to the local DNS and its replies, both ways,
+            // from pods (prerouting) and from the host (output).
+            for (name, hook) in Self.notrackChains {
+                chains.append(NftChain(name: name, hook: "type filter hook \(hook) priority -300; policy accept;"))
+                append("ip daddr \(dns) meta l4proto { tcp, udp } th dport 53 notrack", to: name)
+                append("ip saddr \(dns) meta l4proto { tcp, udp } th sport 53 notrack", to: name)
+            }
+        }
         // Deterministic order for declarations: base chains as listed, then the rest by name.
-        let baseNames = Set(Self.baseChains.map(\.name))
+        let baseNames = Set(Self.baseChains.map(\.name) + Self.notrackChains.map(\.name))
         let hooked = chains.filter { baseNames.contains($0.name) }
         let regular = chains.filter { !baseNames.contains($0.name) }.sorted { $0.name < $1.name }
         return RuleGroup(chains: hooked + regular, sets: sets, elements: elements)

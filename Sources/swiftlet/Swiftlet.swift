@@ -29,8 +29,12 @@ struct NetworkOptions: ParsableArguments {
         return "\(cidr.address(at: 0))/24"
     }
 
+    /// kube-dns's ClusterIP, which the node's DNS answers on itself (see NodeServices).
+    var kubeDNSIP: String { (KubeAPI.IPv4CIDR(serviceCIDR) ?? KubeAPI.IPv4CIDR("10.96.0.0/12")!).kubeDNSServiceIP }
+
     var podNetworkConfig: PodNetworkConfig {
         var c = PodNetworkConfig()
+        c.localServiceIPs = [kubeDNSIP]
         c.nodePodCIDR = nodePodCIDR
         c.clusterPodCIDR = podCIDR
         c.serviceCIDR = serviceCIDR
@@ -121,13 +125,16 @@ struct NodeServices: Sendable {
          forwardDNS: Bool, seccompDefault: Bool, podManifestPath: String?) throws {
         let network = try PodNetwork(config: options.podNetworkConfig)
         let dnsAddress = network.gatewayIP
-        // kube-dns has no pods: swiftlet answers on the bridge address, and its endpoints say so.
+        // kube-dns has no pods: swiftlet answers on the bridge address, and its endpoints say so. It also answers on
+        // kube-dns's ClusterIP itself, a local address on the bridge whose DNS traffic the proxy leaves untracked
+        // (NodeLocal DNSCache's arrangement): pods' queries then skip the DNAT and conntrack altogether.
         try server.registry.publishEndpoints(service: "kube-dns", namespace: "kube-system", ip: dnsAddress, ports: [
             ["name": "dns", "port": 53, "protocol": "UDP"], ["name": "dns-tcp", "port": 53, "protocol": "TCP"],
         ])
         var agentConfig = AgentConfig(nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir,
                                       podCIDR: options.nodePodCIDR, shimPath: Self.shimPath())
         agentConfig.nodeExternalIP = config.nodeExternalIP
+        agentConfig.clusterDNS = options.kubeDNSIP
         agentConfig.seccompDefault = seccompDefault
         agentConfig.podManifestPath = podManifestPath
         agent = NodeAgent(client: client, config: agentConfig,
@@ -137,9 +144,12 @@ struct NodeServices: Sendable {
                           tokenIssuer: InProcessTokenIssuer(server: server))
         var nodeIPs = [config.nodeIP]
         if let ext = config.nodeExternalIP { nodeIPs.append(ext) }
-        proxy = ServiceProxy(client: client, config: ProxyConfig(serviceCIDR: options.serviceCIDR, clusterCIDR: options.podCIDR,
-                                                                 nodeIPs: nodeIPs, nodeName: config.nodeName))
-        dns = ClusterDNSServer(client: client, config: DNSConfig(listenAddresses: [dnsAddress], forwardUpstream: forwardDNS))
+        var proxyConfig = ProxyConfig(serviceCIDR: options.serviceCIDR, clusterCIDR: options.podCIDR, nodeIPs: nodeIPs,
+                                      nodeName: config.nodeName)
+        proxyConfig.nodeLocalDNS = options.kubeDNSIP
+        proxy = ServiceProxy(client: client, config: proxyConfig)
+        dns = ClusterDNSServer(client: client, config: DNSConfig(listenAddresses: [dnsAddress, options.kubeDNSIP],
+                                                                 forwardUpstream: forwardDNS))
     }
 
     /// The monitor executable sits next to this one.

@@ -85,6 +85,15 @@ final class ServiceProxyNftablesTests: XCTestCase {
         XCTAssertEqual(try SPSystem.nftTable(table).chainNames, listing.chainNames)
     }
 
+    func testNodeLocalDNSNotrackChainsApply() throws {
+        var config = self.config
+        config.nodeLocalDNS = "10.251.1.53"
+        let r = ProxyRenderer(config: config).render(services: [], endpointSlices: [])
+        _ = try nft.run(r.fullSyncCommands(), table: table)
+        let names = try SPSystem.nftTable(table).chainNames
+        XCTAssertTrue(names.isSuperset(of: ["raw-prerouting", "raw-output"]), "\(names)")
+    }
+
     func testIncrementalUpdateChangesOnlyThatService() throws {
         let (web, webSlice) = self.web()
         let renderer = ProxyRenderer(config: config)

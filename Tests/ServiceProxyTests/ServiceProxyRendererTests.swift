@@ -63,6 +63,24 @@ final class ServiceProxyRendererTests: XCTestCase {
         XCTAssertEqual(r.chain("reject-chain")?.rules, ["meta l4proto tcp reject with tcp reset", "reject"])
         // NodePorts answer on the node's addresses, never on loopback.
         XCTAssertEqual(r.elements(of: "nodeport-ips").map(\.key), ["192.0.2.2"])
+        // Without a node-local DNS nothing is left untracked.
+        XCTAssertNil(r.chain("raw-prerouting"))
+        XCTAssertNil(r.chain("raw-output"))
+    }
+
+    func testNodeLocalDNSTrafficIsUntrackedBothWaysBeforeConntrack() {
+        var config = SPFixture.config
+        config.nodeLocalDNS = "10.96.0.10"
+        let r = SPFixture.render([], [], config: config)
+        let expected = [
+            "ip daddr 10.96.0.10 meta l4proto { tcp, udp } th dport 53 notrack",
+            "ip saddr 10.96.0.10 meta l4proto { tcp, udp } th sport 53 notrack",
+        ]
+        for (name, hook) in [("raw-prerouting", "prerouting"), ("raw-output", "output")] {
+            // Conntrack runs at -200: notrack must come before it.
+            XCTAssertEqual(r.chain(name)?.hook, "type filter hook \(hook) priority -300; policy accept;")
+            XCTAssertEqual(r.chain(name)?.rules, expected)
+        }
     }
 
     func testNoEndpointsRejects() {

@@ -101,6 +101,29 @@ def test_dns_answers_a_srv_and_ptr(server, ns):
     assert r.stdout.strip() == ip
 
 
+def conntrack_entries(address, port):
+    """The kernel's connection-tracking entries to `address:port` (any protocol), as lines of /proc/net/nf_conntrack."""
+    lines = Path("/proc/net/nf_conntrack").read_text().splitlines()
+    return [line for line in lines if f"dst={address} " in line and f"dport={port} " in line]
+
+
+def test_pod_dns_reaches_the_local_dns_without_nat_or_conntrack(server, ns):
+    """kube-dns's ClusterIP is a local address of the node, its DNS traffic untracked: no DNAT, no conntrack entry."""
+    pods, _ = nginx(server, ns)
+    pod = pods[0]
+    bridge = run("ip", "-4", "-o", "addr", "show", "dev", "swiftlet0").stdout
+    assert " 10.96.0.10/32 " in bridge, bridge
+    for transport in ([], ["+tcp"]):
+        r = in_pod_netns(server, pod, "dig", "@10.96.0.10", *transport, "+short", "+time=2", "+tries=1",
+                         "kubernetes.default.svc.cluster.local", "A")
+        assert r.stdout.strip() == "10.96.0.1", (transport, r.stdout, r.stderr)
+    # Replies come from the address that was asked: dig checks that too, and NAT would have had to rewrite it.
+    assert conntrack_entries("10.96.0.10", 53) == []
+    # The bridge address, the endpoint kube-dns publishes, still answers (tracked, as any other pod traffic).
+    r = in_pod_netns(server, pod, "dig", "@10.244.0.1", "+short", "+time=2", "+tries=1", "kubernetes.default.svc.cluster.local")
+    assert r.stdout.strip() == "10.96.0.1"
+
+
 def test_a_pod_reaches_the_api_with_its_service_account_token(server, ns):
     """The kube-api-access volume on a real node: token, CA and namespace files, read-only; the API reached by name
     through the `kubernetes` Service, the server certificate verified with the mounted CA, the token accepted, and
