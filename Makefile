@@ -5,6 +5,7 @@ API_PORT ?= 6443
 SWIFT ?= swift
 # Debian packages the build and the tests need.
 DEBS := libsqlite3-dev libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libnftables-dev libarchive-dev zlib1g-dev \
+        libcurl4-openssl-dev \
         nftables iproute2 util-linux openssl ca-certificates curl bind9-dnsutils busybox-static nginx-light \
         docker-registry skopeo systemd python3 python3-yaml python3-pexpect
 IMAGES := .build/images
@@ -26,8 +27,13 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
+# The executables link the Swift runtime and Foundation statically (Docs/benchmarks.md, P3: fewer resident pages than
+# the dynamic libraries; the static FoundationNetworking links libcurl by name, hence libcurl4-openssl-dev). Product by
+# product: a package-wide build would also link GRDB's dynamic library product, which cannot take the static runtime.
+# Debug builds (`build`, the tests) stay dynamic: they link faster.
+RELEASE_PRODUCTS := swiftlet swiftlet-shim swiftlet-spawn-bench
 release: deps
-	$(SWIFT) build -c release
+	@for p in $(RELEASE_PRODUCTS); do $(SWIFT) build -c release --static-swift-stdlib --product $$p || exit 1; done
 
 # The tutorial's images, built from Debian packages as OCI archives (once; rebuilt when the recipes change).
 images: deps

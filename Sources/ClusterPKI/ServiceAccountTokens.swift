@@ -101,8 +101,12 @@ public struct ServiceAccountTokenSigner: Sendable {
     public func sign(_ claims: ServiceAccountTokenClaims) throws -> String {
         var claims = claims
         claims.issuer = issuer
-        let header = try JSONSerialization.data(withJSONObject: ["alg": "ES256", "kid": keyID], options: [.sortedKeys, .withoutEscapingSlashes])
-        let payload = try JSONSerialization.data(withJSONObject: Self.payload(claims), options: [.sortedKeys, .withoutEscapingSlashes])
+        // JSONEncoder, not JSONSerialization: the latter sorts keys with a locale-aware comparison that loads ICU
+        // (megabytes of resident pages) on the first token (Docs/benchmarks.md, P3).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let header = try encoder.encode(["alg": "ES256", "kid": keyID])
+        let payload = try encoder.encode(Payload(claims))
         let signingInput = Base64URL.encode(Array(header)) + "." + Base64URL.encode(Array(payload))
         let signature = try key.signature(for: Data(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(Array(signature.rawRepresentation))
@@ -150,16 +154,36 @@ public struct ServiceAccountTokenSigner: Sendable {
         ]]]
     }
 
-    static func payload(_ c: ServiceAccountTokenClaims) -> [String: Any] {
-        let iat = Int(c.issuedAt.timeIntervalSince1970), exp = Int(c.expiry.timeIntervalSince1970)
-        var kube: [String: Any] = [
-            "namespace": c.namespace,
-            "serviceaccount": ["name": c.serviceAccount.name, "uid": c.serviceAccount.uid],
-        ]
-        if let pod = c.pod { kube["pod"] = ["name": pod.name, "uid": pod.uid] }
-        if let node = c.node { kube["node"] = ["name": node.name, "uid": node.uid] }
-        return ["iss": c.issuer, "sub": c.subject, "aud": c.audiences, "iat": iat, "nbf": iat, "exp": exp,
-                "jti": c.tokenID, "kubernetes.io": kube]
+    /// The JWT claims as Kubernetes writes them (whole seconds; pod and node only when bound to one).
+    struct Payload: Encodable {
+        struct Ref: Encodable {
+            let name: String, uid: String
+            init(_ r: ServiceAccountTokenClaims.ObjectRef) { name = r.name; uid = r.uid }
+        }
+        struct Kubernetes: Encodable {
+            let namespace: String
+            let serviceaccount: Ref
+            let pod: Ref?, node: Ref?
+        }
+        let iss: String, sub: String, aud: [String], iat: Int, nbf: Int, exp: Int, jti: String
+        let kubernetes: Kubernetes
+
+        enum CodingKeys: String, CodingKey {
+            case iss, sub, aud, iat, nbf, exp, jti
+            case kubernetes = "kubernetes.io"
+        }
+
+        init(_ c: ServiceAccountTokenClaims) {
+            iss = c.issuer
+            sub = c.subject
+            aud = c.audiences
+            iat = Int(c.issuedAt.timeIntervalSince1970)
+            nbf = iat
+            exp = Int(c.expiry.timeIntervalSince1970)
+            jti = c.tokenID
+            kubernetes = Kubernetes(namespace: c.namespace, serviceaccount: Ref(c.serviceAccount),
+                                    pod: c.pod.map(Ref.init), node: c.node.map(Ref.init))
+        }
     }
 
     static func claims(_ o: [String: Any]) throws -> ServiceAccountTokenClaims {

@@ -23,9 +23,18 @@ public enum ResourceQuantity {
         let numberEnd = rest.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? rest.endIndex
         let number = rest[rest.startIndex..<numberEnd]
         let suffix = String(rest[numberEnd...])
-        guard !number.isEmpty, number != ".", number.filter({ $0 == "." }).count <= 1,
-              var value = Decimal(string: String(number), locale: Locale(identifier: "en_US_POSIX"))
-        else { return nil }
+        guard !number.isEmpty, number != ".", number.filter({ $0 == "." }).count <= 1 else { return nil }
+        // Digit by digit rather than `Decimal(string:locale:)`: a Locale, even en_US_POSIX, loads ICU's locale data
+        // (megabytes of resident pages) the first time a quantity is parsed (Docs/benchmarks.md, P3).
+        var value = Decimal(0)
+        var fractionDigits = 0
+        var seenPoint = false
+        for c in number.utf8 {
+            if c == UInt8(ascii: ".") { seenPoint = true; continue }
+            value = value * 10 + Decimal(Int(c - UInt8(ascii: "0")))
+            if seenPoint { fractionDigits += 1 }
+        }
+        value *= pow10(-fractionDigits)
         if let m = binarySuffixes[suffix] {
             value *= m
         } else if let e = decimalSuffixes[suffix] {
