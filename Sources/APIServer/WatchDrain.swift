@@ -39,8 +39,6 @@ final class HTTPWatches: Sendable {
         }
         for stop in stops { stop() }
     }
-
-    var count: Int { state.withLock { $0.stops.count } }
 }
 
 /// A service placed after the HTTP server in the service group: graceful shutdown reaches services in reverse
