@@ -73,12 +73,18 @@ public enum WatchStart: Sendable {
 /// A versioned object store: one resourceVersion counter across all kinds, optimistic concurrency, and watch
 /// from any retained resourceVersion. Every object lives in memory for reads; every write is committed to SQLite
 /// before it is acknowledged, so nothing acknowledged is lost when the process is killed.
+///
+/// The change history that watches resume from lives in SQLite (the last `historyLimit` changes or more); only its
+/// recent tail is kept in memory, because nearly every resumption (an informer reconnecting) asks for the last few
+/// seconds, while the whole window, with each change's object and previous state, cost megabytes of heap.
 public final class ObjectStore: Sendable {
     private struct State {
         var objects: [String: [String: JSON]] = [:]  // resource → "ns/name" → object
         var resourceVersion: Int64 = 0
-        /// Retained history for watch resumption, oldest first.
+        /// The recent tail of the history, oldest first: what most watch resumptions read.
         var history: [StoreEvent] = []
+        /// How many changes the `changes` table holds.
+        var durableChanges = 0
         /// The oldest resourceVersion a watch may resume *after*; older ones are Gone.
         var compactedThrough: Int64 = 0
         var watchers: [UInt64: Watcher] = [:]
@@ -94,9 +100,11 @@ public final class ObjectStore: Sendable {
     private let db: DatabaseQueue
     private let state: Mutex<State>
     private let historyLimit: Int
+    private let memoryWindow: Int
 
-    /// Opens (or creates) the store in a SQLite file.
-    public init(path: String, historyLimit: Int = 10_000) throws {
+    /// Opens (or creates) the store in a SQLite file. Watches may resume from any of the last `historyLimit`
+    /// changes; the last `memoryWindow` of them are served from memory.
+    public init(path: String, historyLimit: Int = 10_000, memoryWindow: Int = 1_000) throws {
         var config = Configuration()
         config.prepareDatabase { db in
             // WAL keeps commits cheap; every commit still reaches the file before we answer, so a killed
@@ -122,6 +130,7 @@ public final class ObjectStore: Sendable {
             throw StoreError.storage("opening \(path): \(error)")
         }
         self.historyLimit = historyLimit
+        self.memoryWindow = min(memoryWindow, historyLimit)
         self.state = Mutex(State())
         try load()
     }
@@ -141,24 +150,31 @@ public final class ObjectStore: Sendable {
                 }
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT rv, type, resource, namespace, name, data, previous FROM changes ORDER BY rv DESC LIMIT ?
-                    """, arguments: [historyLimit])
-                for row in rows.reversed() {
-                    let previous: String? = row[6]
-                    let event = StoreEvent(
-                        type: WatchEventType(rawValue: row[1]) ?? .modified,
-                        key: ObjectKey(row[2], row[3], row[4]), resourceVersion: row[0],
-                        object: try JSON.parse(row[5] as String),
-                        previous: try previous.map { try JSON.parse($0) })
-                    loaded.history.append(event)
+                    """, arguments: [memoryWindow])
+                loaded.history = try rows.reversed().map(Self.event(from:))
+                let bounds = try Row.fetchOne(db, sql: "SELECT MIN(rv), COUNT(*) FROM changes")
+                loaded.durableChanges = bounds?[1] ?? 0
+                if let oldest: Int64 = bounds?[0] {
+                    loaded.compactedThrough = oldest - 1
                 }
             }
         } catch {
             throw StoreError.storage("loading the store: \(error)")
         }
         if let last = loaded.history.last { loaded.resourceVersion = max(loaded.resourceVersion, last.resourceVersion) }
-        loaded.compactedThrough = (loaded.history.first?.resourceVersion ?? loaded.resourceVersion + 1) - 1
+        if loaded.durableChanges == 0 { loaded.compactedThrough = loaded.resourceVersion }
         let final = loaded
         state.withLock { $0 = final }
+    }
+
+    /// A row of the `changes` table (rv, type, resource, namespace, name, data, previous) as a watch event.
+    private static func event(from row: Row) throws -> StoreEvent {
+        let previous: String? = row[6]
+        return StoreEvent(
+            type: WatchEventType(rawValue: row[1]) ?? .modified,
+            key: ObjectKey(row[2], row[3], row[4]), resourceVersion: row[0],
+            object: try JSON.parse(row[5] as String),
+            previous: try previous.map { try JSON.parse($0) })
     }
 
     // MARK: Reads
@@ -243,18 +259,24 @@ public final class ObjectStore: Sendable {
                 last["metadata"]["resourceVersion"] = .string(String(rv))
                 event = StoreEvent(type: .deleted, key: key, resourceVersion: rv, object: last, previous: current)
             }
-            try persist(event, compactBelow: st.history.count >= historyLimit * 2 ? rv - Int64(historyLimit) : nil)
+            // Compact in batches, keeping the last `historyLimit` changes (resourceVersions are consecutive).
+            let compactBelow = st.durableChanges + 1 >= historyLimit * 2 ? rv - Int64(historyLimit) + 1 : nil
+            try persist(event, compactBelow: compactBelow)
             st.resourceVersion = rv
+            st.durableChanges += 1
+            if let below = compactBelow {
+                st.durableChanges = historyLimit
+                st.compactedThrough = below - 1
+            }
             if event.type == .deleted {
                 st.objects[key.resource]?.removeValue(forKey: slot)
             } else {
                 st.objects[key.resource, default: [:]][slot] = event.object
             }
             st.history.append(event)
-            if st.history.count >= historyLimit * 2 {
+            if st.history.count >= memoryWindow * 2 {
                 // Trim in batches so appends stay amortised O(1).
-                st.history.removeFirst(st.history.count - historyLimit)
-                st.compactedThrough = st.history.first!.resourceVersion - 1
+                st.history.removeFirst(st.history.count - memoryWindow)
             }
             for w in st.watchers.values where w.resource == key.resource {
                 if let ns = w.namespace, ns != key.namespace { continue }
@@ -317,14 +339,7 @@ public final class ObjectStore: Sendable {
                 if from < st.compactedThrough {
                     throw StoreError.gone(requested: from, oldest: st.compactedThrough)
                 }
-                // History is sorted by resourceVersion: find the first event after `from`.
-                var lo = 0, hi = st.history.count
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if st.history[mid].resourceVersion <= from { lo = mid + 1 } else { hi = mid }
-                }
-                for e in st.history[lo...] where e.key.resource == resource {
-                    if let ns = namespace, e.key.namespace != ns { continue }
+                for e in try changes(after: from, resource: resource, namespace: namespace, in: st) {
                     continuation.yield(e)
                 }
             }
@@ -339,6 +354,36 @@ public final class ObjectStore: Sendable {
         }
         continuation.onTermination = { _ in stop() }
         return (stream, rv, stop)
+    }
+
+    /// The retained changes to one resource after `from`, oldest first: from the in-memory tail when it reaches back
+    /// that far, else from SQLite. Called under the state lock, so no change can slip in before the watcher is added.
+    private func changes(after from: Int64, resource: String, namespace: String?, in st: State) throws -> [StoreEvent] {
+        if let first = st.history.first, first.resourceVersion <= from + 1 {
+            // The tail is sorted by resourceVersion: find the first event after `from`.
+            var lo = 0, hi = st.history.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if st.history[mid].resourceVersion <= from { lo = mid + 1 } else { hi = mid }
+            }
+            return st.history[lo...].filter { e in
+                e.key.resource == resource && (namespace.map { $0 == e.key.namespace } ?? true)
+            }
+        }
+        if from >= st.resourceVersion { return [] }
+        do {
+            return try db.read { db in
+                var sql = "SELECT rv, type, resource, namespace, name, data, previous FROM changes WHERE rv > ? AND resource = ?"
+                var arguments: StatementArguments = [from, resource]
+                if let namespace {
+                    sql += " AND namespace = ?"
+                    arguments += [namespace]
+                }
+                return try Row.fetchAll(db, sql: sql + " ORDER BY rv", arguments: arguments).map(Self.event(from:))
+            }
+        } catch {
+            throw StoreError.storage("reading changes to \(resource) after resourceVersion \(from): \(error)")
+        }
     }
 
     /// Ends every watch (server shutdown).

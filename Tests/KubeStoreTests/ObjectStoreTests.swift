@@ -89,6 +89,42 @@ final class ObjectStoreTests: XCTestCase {
         XCTAssertNoThrow(try store.watch("configmaps", namespace: nil, from: .after(19)))
     }
 
+    func testResumptionOlderThanTheMemoryTailIsReadFromDisk() async throws {
+        let path = dir.appendingPathComponent("state.db").path
+        var store = try ObjectStore(path: path, historyLimit: 100, memoryWindow: 3)
+        for i in 0..<10 {
+            _ = try store.create("configmaps", configMap("c\(i)", i % 3 == 0 ? "other" : "default"))
+            _ = try store.create("secrets", configMap("s\(i)"))
+        }
+        // Twenty changes, three of them in memory: a watch from resourceVersion 2 reads the rest from SQLite, then
+        // follows live changes, with no gap or repeat at the seam. After a restart the same holds.
+        for reopen in [false, true] {
+            if reopen { store = try ObjectStore(path: path, historyLimit: 100, memoryWindow: 3) }
+            let w = try store.watch("configmaps", namespace: "default", from: .after(2))
+            let live = "live\(reopen)"
+            _ = try store.create("configmaps", configMap(live))
+            var seen: [String] = []
+            for await e in w.events {
+                seen.append(e.key.name)
+                if e.key.name == live { break }
+            }
+            w.stop()
+            XCTAssertEqual(seen, ["c1", "c2", "c4", "c5", "c7", "c8"] + (reopen ? ["livefalse"] : []) + [live])
+        }
+    }
+
+    func testCompactionSurvivesARestart() throws {
+        let path = dir.appendingPathComponent("state.db").path
+        var store = try ObjectStore(path: path, historyLimit: 5, memoryWindow: 2)
+        for i in 0..<20 { _ = try store.create("configmaps", configMap("c\(i)")) }
+        store = try ObjectStore(path: path, historyLimit: 5, memoryWindow: 2)
+        // Compaction keeps the last five changes once ten have gathered: 16...20 remain after the twentieth.
+        XCTAssertThrowsError(try store.watch("configmaps", namespace: nil, from: .after(14))) { e in
+            XCTAssertEqual(e as? StoreError, .gone(requested: 14, oldest: 15))
+        }
+        XCTAssertNoThrow(try store.watch("configmaps", namespace: nil, from: .after(15)))
+    }
+
     func testInitialStateWatchListsThenFollows() async throws {
         let store = try open()
         _ = try store.create("configmaps", configMap("a", "x"))
