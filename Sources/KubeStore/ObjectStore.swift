@@ -104,7 +104,7 @@ public final class ObjectStore: Sendable {
 
     /// Opens (or creates) the store in a SQLite file. Watches may resume from any of the last `historyLimit`
     /// changes; the last `memoryWindow` of them are served from memory.
-    public init(path: String, historyLimit: Int = 10_000, memoryWindow: Int = 1_000) throws {
+    public init(path: String, historyLimit: Int = 10_000, memoryWindow: Int = 500) throws {
         var config = Configuration()
         config.prepareDatabase { db in
             // WAL keeps commits cheap; every commit still reaches the file before we answer, so a killed
