@@ -6,7 +6,10 @@ import os
 import re
 import stat
 
+from conftest import ALL_KUBECTLS
 from e2e_lib import MANIFESTS, field_lines, lines, parse_table, row_named
+
+KUBECTL_VERSIONS = ALL_KUBECTLS  # every test runs with each kubectl (issue 2's acceptance)
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
