@@ -3,7 +3,10 @@
 import ipaddress
 import json
 
+from conftest import ALL_KUBECTLS
 from e2e_lib import MANIFESTS, lines
+
+KUBECTL_VERSIONS = ALL_KUBECTLS  # every test runs with each kubectl (issue 2's acceptance)
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

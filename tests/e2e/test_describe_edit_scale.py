@@ -6,7 +6,10 @@ import os
 import re
 import stat
 
+from conftest import ALL_KUBECTLS
 from e2e_lib import MANIFESTS, field_lines, lines, parse_table, row_named
+
+KUBECTL_VERSIONS = ALL_KUBECTLS  # every test runs with each kubectl (issue 2's acceptance)
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 
@@ -52,7 +55,7 @@ def test_describe_pod(server, ns):
     assert_line(out, r"^Events:")
 
 
-def test_describe_service(server, ns):
+def test_describe_service(server, ns, kubectl_version):
     server.kubectl("create", "-f", str(MANIFESTS / "nginx-svc.yaml"), "-n", ns)
     ip = server.kubectl("get", "svc", "my-nginx", "-n", ns, "-o", "jsonpath={.spec.clusterIP}").stdout
     assert ipaddress.ip_address(ip) in SERVICE_CIDR
@@ -68,11 +71,19 @@ def test_describe_service(server, ns):
     assert fields["Session Affinity"] == "None"
     assert_line(out, r"^Port:\s+<unset>\s+80/TCP$")
     assert_line(out, r"^TargetPort:\s+80/TCP$")
-    assert_line(out, r"^Endpoints:")
+    # The same Service prints differently per kubectl version, as it does against Kubernetes: from 1.31
+    # kubectl reads the endpoints from the EndpointSlices (ours has no endpoints yet: an empty cell, not
+    # <none>) and shows the defaulted internalTrafficPolicy; 1.28 reads the Endpoints object, omits that line.
+    if int(kubectl_version.minor) >= 31:
+        assert_line(out, r"^Endpoints:\s*$")
+        assert fields["Internal Traffic Policy"] == "Cluster"
+    else:
+        assert fields["Endpoints"] == "<none>"
+        assert "Internal Traffic Policy" not in fields, out
     assert_line(out, r"^Events:")
 
 
-def test_describe_deployment(server, ns):
+def test_describe_deployment(server, ns, kubectl_version):
     server.kubectl("apply", "-f", str(MANIFESTS / "run-my-nginx.yaml"), "-n", ns)
     out = server.kubectl("describe", "deploy", "my-nginx", "-n", ns).stdout
     fields = field_lines(out)
@@ -86,6 +97,13 @@ def test_describe_deployment(server, ns):
     assert_line(out, r"^Pod Template:$")
     assert_line(out, r"^\s+Labels:\s+run=my-nginx$")
     assert_line(out, r"^\s+Image:\s+nginx$")
+    # kubectl 1.30 and later also list the pod template's node selector and tolerations; 1.28 does not.
+    template_extras = [r"^  Node-Selectors:\s+<none>$", r"^  Tolerations:\s+<none>$"]
+    for pattern in template_extras:
+        if int(kubectl_version.minor) >= 30:
+            assert_line(out, pattern)
+        else:
+            assert not re.search(pattern, out, re.M), out
     assert_line(out, r"^Events:")
 
 

@@ -7,7 +7,10 @@ import threading
 
 import yaml
 
+from conftest import ALL_KUBECTLS
 from e2e_lib import MANIFESTS, create_namespace, lines, parse_table, parse_tables, row_named, unique, wait_until
+
+KUBECTL_VERSIONS = ALL_KUBECTLS  # every test runs with each kubectl (issue 2's acceptance)
 
 POD_COLUMNS = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
 POD_WIDE_COLUMNS = POD_COLUMNS + ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
@@ -28,6 +31,13 @@ def create_pods(server, ns, pods):
 
 def two_pods(server, ns):
     create_pods(server, ns, {"p-alpha": {"app": "alpha", "tier": "web"}, "p-beta": {"app": "beta"}})
+
+
+def test_the_kubectl_of_this_group_is_the_one_running(server, kubectl_version):
+    """The version groups really run different kubectls (the dispatcher reports its own 1.32)."""
+    info = json.loads(server.kubectl("version", "-o", "json").stdout)
+    assert info["clientVersion"]["minor"].rstrip("+") == kubectl_version.minor, info["clientVersion"]
+    assert info["serverVersion"]["minor"] == "32", info["serverVersion"]
 
 
 def test_get_pods_table_and_wide(server, ns):
@@ -61,6 +71,9 @@ def test_get_deployments_and_services_wide(server, ns):
     assert row["TYPE"] == "ClusterIP" and row["EXTERNAL-IP"] == "<none>" and row["PORT(S)"] == "80/TCP"
     assert ipaddress.ip_address(row["CLUSTER-IP"]) in ipaddress.ip_network("10.96.0.0/12")
     assert row["SELECTOR"] == "run=my-nginx"
+
+    r = server.kubectl("get", "deploy,svc", "-n", ns, "-o", "name")
+    assert lines(r.stdout) == ["deployment.apps/my-nginx", "service/my-nginx"]
 
 
 def check_pod_object(pod, ns, name):

@@ -10,7 +10,10 @@ import subprocess
 
 import pytest
 
+from conftest import ALL_KUBECTLS
 from e2e_lib import MANIFESTS, parse_table, row_named
+
+KUBECTL_VERSIONS = ALL_KUBECTLS  # every test runs with each kubectl (issue 2's acceptance)
 
 DEFAULT_CONF = """\
 server {
