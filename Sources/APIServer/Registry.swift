@@ -263,6 +263,13 @@ public final class Registry: Sendable {
         var released: JSON?
         var claimed: (ips: [String], ports: [Int64]) = ([], [])
         var result: JSON?
+        // A dry run answers with the object it would have stored.
+        var dryRunResult: JSON?
+        func write(_ object: JSON) -> Mutation {
+            guard options.dryRun else { return .put(object) }
+            dryRunResult = object
+            return .keep
+        }
         // The store's lock is held while deciding, so everything read from the store is read before.
         if change.isApply, t.namespaced, let ns = namespace, store.get(k) == nil { try requireNamespace(ns, creating: true) }
         do {
@@ -284,7 +291,7 @@ public final class Registry: Sendable {
                         if t.kind == "Service" && t.group.isEmpty { (obj, claimed) = try allocate(obj, old: nil, t) }
                         try validate(t, obj, old: nil)
                         created = true
-                        return options.dryRun ? .keep : .put(obj)
+                        return write(obj)
                     }
                     throw APIError.notFound(t, name)
                 }
@@ -319,7 +326,7 @@ public final class Registry: Sendable {
                     return options.dryRun ? .keep : .delete
                 }
                 if t.kind == "Service" { released = current }
-                return options.dryRun ? .keep : .put(desired)
+                return write(desired)
             }
         } catch let e as StoreError {
             allocator.release(ips: claimed.ips, ports: claimed.ports)
@@ -331,7 +338,7 @@ public final class Registry: Sendable {
         if options.dryRun { allocator.release(ips: claimed.ips, ports: claimed.ports) }
         if let old = released, t.kind == "Service", !options.dryRun { allocator.releaseDifference(old: old, new: result) }
         if created { afterCreate(t, result ?? .null) }
-        let final = result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
+        let final = dryRunResult ?? result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
         return (final, created, warnings)
     }
 
