@@ -9,6 +9,24 @@ public enum TrackedFields: Sendable, Equatable {
     public static let statusPath: FieldPath = [.field("status")]
     public static let replicasPath: FieldPath = [.field("spec"), .field("replicas")]
 
+    /// The part of `object` this scope writes, without managedFields: what its comparisons need to look at.
+    func view(of object: JSON) -> JSON {
+        var o = object
+        o["metadata"]["managedFields"] = .null
+        switch self {
+        case .all:
+            return o
+        case .allButStatus:
+            o["status"] = .null
+            return o
+        case .only(let path):
+            let names = path.compactMap { if case .field(let n) = $0 { return n } else { return nil } }
+            var part = JSON.emptyObject
+            part[path: names] = o[path: names]
+            return part
+        }
+    }
+
     func filter(_ set: FieldSet) -> FieldSet {
         switch self {
         case .all: return set
@@ -136,14 +154,20 @@ public enum FieldManager {
                                     now: String)
     {
         let sent = new["metadata"]["managedFields"].elements
-        var entries = (sent.isEmpty || scope.subresource != nil)
-            ? old.map(ManagedFieldsEntry.entries(of:)) ?? []
-            : sent.compactMap(ManagedFieldsEntry.init(json:))
-        let after = withoutManagedFields(new)
-        let before = old.map { withValueStructs(withoutManagedFields($0), like: after) } ?? zeroValue(like: after)
+        let keepStored = sent.isEmpty || scope.subresource != nil
+        let after = scope.tracked.view(of: new)
+        let before = old.map { withValueStructs(scope.tracked.view(of: $0), like: after) } ?? zeroValue(like: after)
         let c = ObjectFields.compare(before, after, kind: scope.kind)
         let changed = owned(c.changed, scope)
         let removed = owned(c.removed, scope)
+        if keepStored && changed.isEmpty && removed.isEmpty {
+            // Nobody's fields move: the stored entries stay as they are (and need no decoding).
+            new["metadata"]["managedFields"] = old?["metadata"]["managedFields"] ?? .null
+            return
+        }
+        var entries = keepStored
+            ? old.map(ManagedFieldsEntry.entries(of:)) ?? []
+            : sent.compactMap(ManagedFieldsEntry.init(json:))
         let me = ManagedFieldsEntry.Identity(manager: manager, operation: .update, subresource: scope.subresource,
                                              apiVersion: scope.apiVersion)
         for i in entries.indices where entries[i].identity != me {
@@ -209,7 +233,7 @@ public enum FieldManager {
             merged = ApplyMerge.removing(dropped, from: merged, keeping: everyone, kind: scope.kind)
         }
 
-        let c = ObjectFields.compare(before, merged, kind: scope.kind)
+        let c = ObjectFields.compare(scope.tracked.view(of: before), scope.tracked.view(of: merged), kind: scope.kind)
         let changed = owned(c.changed, scope)
         let removed = owned(c.removed, scope)
         var conflicts: [ApplyConflicts.Conflict] = []

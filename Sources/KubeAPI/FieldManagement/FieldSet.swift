@@ -15,12 +15,25 @@ public struct FieldSet: Equatable, Sendable {
     public var isEmpty: Bool { members.isEmpty && children.isEmpty }
 
     public mutating func insert(_ path: FieldPath) {
+        insert(path[...])
+    }
+
+    private mutating func insert(_ path: ArraySlice<PathElement>) {
         guard let first = path.first else { return }
         if path.count == 1 {
             members.insert(first)
         } else {
-            children[first, default: FieldSet()].insert(Array(path.dropFirst()))
+            children[first, default: FieldSet()].insert(path.dropFirst())
         }
+    }
+
+    /// Adds the one-element path `e`.
+    mutating func insertMember(_ e: PathElement) { members.insert(e) }
+
+    /// Adds `sub`'s paths below `e` (the set builders' way to assemble a tree bottom-up).
+    mutating func attach(_ sub: FieldSet, under e: PathElement) {
+        guard !sub.isEmpty else { return }
+        children[e] = children[e].map { $0.union(sub) } ?? sub
     }
 
     public func contains(_ path: FieldPath) -> Bool {

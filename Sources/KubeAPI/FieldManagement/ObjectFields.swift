@@ -60,48 +60,50 @@ public enum ObjectFields {
     /// list item (items are members themselves, so FieldsV1 shows `.` for them), empty objects, nulls,
     /// atomic lists and objects whole. Objects with content are not members, only their fields.
     public static func specified(by config: JSON, kind: String) throws(FieldSetError) -> FieldSet {
+        try specified(members: config.members, schema: PatchStrategyTable.schema(forKind: kind), at: [])
+    }
+
+    // The builders assemble sets bottom-up, relative to the node they look at; `path` only names the node in
+    // errors.
+    private static func specified(members: [String: JSON], schema: PatchSchema?, at path: FieldPath)
+        throws(FieldSetError) -> FieldSet
+    {
         var set = FieldSet()
-        try collect(members: config.members, schema: PatchStrategyTable.schema(forKind: kind), at: [], into: &set)
+        for (name, value) in members {
+            let e = PathElement.field(name)
+            let (isMember, below) = try specified(value, field: schema?[name], at: path + [e])
+            if isMember { set.insertMember(e) }
+            set.attach(below, under: e)
+        }
         return set
     }
 
-    private static func collect(members: [String: JSON], schema: PatchSchema?, at path: FieldPath,
-                                into set: inout FieldSet) throws(FieldSetError)
-    {
-        for (name, value) in members {
-            try collect(value, field: schema?[name], at: path + [.field(name)], into: &set)
-        }
-    }
-
-    private static func collect(_ value: JSON, field: PatchField?, at path: FieldPath, into set: inout FieldSet)
-        throws(FieldSetError)
+    /// Whether the value is a member itself, and what below it is.
+    private static func specified(_ value: JSON, field: PatchField?, at path: FieldPath)
+        throws(FieldSetError) -> (Bool, FieldSet)
     {
         switch value {
         case .object(let o):
-            if field?.atomic == true || o.isEmpty {
-                set.insert(path)
-            } else {
-                try collect(members: o, schema: field?.schema, at: path, into: &set)
-            }
+            if field?.atomic == true || o.isEmpty { return (true, FieldSet()) }
+            return (false, try specified(members: o, schema: field?.schema, at: path))
         case .array(let items):
             let shape = ListShape(field)
-            if case .atomic = shape {
-                set.insert(path)
-                return
-            }
+            if case .atomic = shape { return (true, FieldSet()) }
+            var set = FieldSet()
             for (i, item) in items.enumerated() {
                 guard let e = shape.element(of: item, at: i) else {
                     let missing: String
                     if case .associative(let keys) = shape { missing = keys.first { item[$0].isNull } ?? "" } else { missing = "" }
                     throw FieldSetError(path: path, message: "element \(i): associative list with keys has an element that omits key field \"\(missing)\" (and doesn't have default value)")
                 }
-                set.insert(path + [e])
+                set.insertMember(e)
                 if case .object(let o) = item {
-                    try collect(members: o, schema: field?.schema, at: path + [e], into: &set)
+                    set.attach(try specified(members: o, schema: field?.schema, at: path + [e]), under: e)
                 }
             }
+            return (false, set)
         default:
-            set.insert(path)
+            return (true, FieldSet())
         }
     }
 
@@ -116,79 +118,96 @@ public enum ObjectFields {
         /// What a writer takes ownership of.
         public var changed: FieldSet { modified.union(added) }
         public var isSame: Bool { added.isEmpty && modified.isEmpty && removed.isEmpty }
+
+        mutating func attach(_ below: Comparison, under e: PathElement) {
+            added.attach(below.added, under: e)
+            modified.attach(below.modified, under: e)
+            removed.attach(below.removed, under: e)
+        }
+
+        mutating func record(_ change: Change?, _ e: PathElement) {
+            switch change {
+            case .added?: added.insertMember(e)
+            case .modified?: modified.insertMember(e)
+            case .removed?: removed.insertMember(e)
+            case nil: break
+            }
+        }
     }
 
+    enum Change { case added, modified, removed }
+
     public static func compare(_ old: JSON, _ new: JSON, kind: String) -> Comparison {
+        compareMembers(old.members, new.members, schema: PatchStrategyTable.schema(forKind: kind))
+    }
+
+    private static func compareMembers(_ old: [String: JSON], _ new: [String: JSON], schema: PatchSchema?) -> Comparison {
         var c = Comparison()
-        compareMembers(old.members, new.members, schema: PatchStrategyTable.schema(forKind: kind), at: [], into: &c)
+        for (name, l) in old {
+            let e = PathElement.field(name)
+            let r = new[name]
+            let (change, below) = compare(l, r, field: schema?[name])
+            // A field only one side has is added or removed as a whole, whatever its value.
+            c.record(r == nil ? .removed : change, e)
+            c.attach(below, under: e)
+        }
+        for (name, r) in new where old[name] == nil {
+            let e = PathElement.field(name)
+            let (_, below) = compare(nil, r, field: schema?[name])
+            c.record(.added, e)
+            c.attach(below, under: e)
+        }
         return c
     }
 
-    private static func compareMembers(_ old: [String: JSON], _ new: [String: JSON], schema: PatchSchema?,
-                                       at path: FieldPath, into c: inout Comparison)
-    {
-        for name in Set(old.keys).union(new.keys) {
-            let p = path + [.field(name)]
-            let l = old[name], r = new[name]
-            if l == nil { c.added.insert(p) } else if r == nil { c.removed.insert(p) }
-            compare(l, r, field: schema?[name], at: p, into: &c)
-        }
-    }
-
-    /// `nil` is a field the version does not have.
-    private static func compare(_ old: JSON?, _ new: JSON?, field: PatchField?, at path: FieldPath,
-                                into c: inout Comparison)
-    {
+    /// The change of the node itself (for leaves) and the changes below it. `nil` is a field the version does
+    /// not have.
+    private static func compare(_ old: JSON?, _ new: JSON?, field: PatchField?) -> (Change?, Comparison) {
         switch (old, new) {
         case (.object(let l)?, .object(let r)?) where field?.atomic != true && !(l.isEmpty && r.isEmpty):
-            compareMembers(l, r, schema: field?.schema, at: path, into: &c)
+            return (nil, compareMembers(l, r, schema: field?.schema))
         case (.object(let l)?, nil) where field?.atomic != true && !l.isEmpty:
-            compareMembers(l, [:], schema: field?.schema, at: path, into: &c)
+            return (nil, compareMembers(l, [:], schema: field?.schema))
         case (nil, .object(let r)?) where field?.atomic != true && !r.isEmpty:
-            compareMembers([:], r, schema: field?.schema, at: path, into: &c)
+            return (nil, compareMembers([:], r, schema: field?.schema))
         case (.array(let l)?, .array(let r)?) where !(l.isEmpty && r.isEmpty):
-            compareLists(l, r, field: field, at: path, into: &c)
+            return compareLists(l, r, field: field)
         case (.array(let l)?, nil) where !l.isEmpty:
-            compareLists(l, [], field: field, at: path, into: &c)
+            return compareLists(l, [], field: field)
         case (nil, .array(let r)?) where !r.isEmpty:
-            compareLists([], r, field: field, at: path, into: &c)
+            return compareLists([], r, field: field)
         default:
-            compareLeaf(old, new, at: path, into: &c)
+            return (leafChange(old, new), Comparison())
         }
     }
 
-    private static func compareLeaf(_ old: JSON?, _ new: JSON?, at path: FieldPath, into c: inout Comparison) {
+    private static func leafChange(_ old: JSON?, _ new: JSON?) -> Change? {
         switch (old, new) {
-        case (nil, nil): break
-        case (nil, _): c.added.insert(path)
-        case (_, nil): c.removed.insert(path)
-        case (let l?, let r?): if !l.patchEquals(r) { c.modified.insert(path) }
+        case (nil, nil): return nil
+        case (nil, _): return .added
+        case (_, nil): return .removed
+        case (let l?, let r?): return l.patchEquals(r) ? nil : .modified
         }
     }
 
-    private static func compareLists(_ old: [JSON], _ new: [JSON], field: PatchField?, at path: FieldPath,
-                                     into c: inout Comparison)
-    {
+    private static func compareLists(_ old: [JSON], _ new: [JSON], field: PatchField?) -> (Change?, Comparison) {
         let shape = ListShape(field)
-        if case .atomic = shape {
-            compareLeaf(.array(old), .array(new), at: path, into: &c)
-            return
-        }
+        if case .atomic = shape { return (leafChange(.array(old), .array(new)), Comparison()) }
+        let itemField = PatchField(list: .replace, schema: field?.schema)
         let l = indexed(old, shape), r = indexed(new, shape)
-        for (e, item) in l.items where r.items[e] == nil {
-            c.removed.insert(path + [e])
-            compare(item, nil, field: PatchField(list: .replace, schema: field?.schema), at: path + [e], into: &c)
-        }
-        for e in r.order {
-            let p = path + [e]
+        var c = Comparison()
+        for (e, item) in l.items {
             let newItem = r.items[e]
-            guard let oldItem = l.items[e] else {
-                c.added.insert(p)
-                compare(nil, newItem, field: PatchField(list: .replace, schema: field?.schema), at: p, into: &c)
-                continue
-            }
-            compare(oldItem, newItem, field: PatchField(list: .replace, schema: field?.schema), at: p, into: &c)
+            let (change, below) = compare(item, newItem, field: itemField)
+            c.record(newItem == nil ? .removed : change, e)
+            c.attach(below, under: e)
         }
+        for (e, item) in r.items where l.items[e] == nil {
+            let (_, below) = compare(nil, item, field: itemField)
+            c.record(.added, e)
+            c.attach(below, under: e)
+        }
+        return (nil, c)
     }
 
     /// Items by their path element (the first of duplicates wins), and the elements in list order.
