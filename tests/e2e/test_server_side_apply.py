@@ -221,6 +221,10 @@ def test_create_label_and_controllers_record_their_managers(server, ns, tmp_path
     nginx = containers_of(create)[CONTAINER_NGINX]
     assert nginx["f:imagePullPolicy"] == {}, "an Update owns the defaults the server decoded it with"
     assert fields(dep, "kubectl-label", "Update") == {"f:metadata": {"f:labels": {"f:owner": {}}}}
+    server.kubectl("patch", "deployment/web", "-n", ns, "-p", '{"spec":{"replicas":3}}')
+    dep = get_json(server, "deployment", "web", ns)
+    assert fields(dep, "kubectl-patch", "Update") == {"f:spec": {"f:replicas": {}}}
+    assert "f:replicas" not in fields(dep, "kubectl-create", "Update")["f:spec"], "the patch took replicas over"
 
     def controller_entries():
         d = get_json(server, "deployment", "web", ns)
@@ -297,6 +301,21 @@ def test_apply_requires_a_field_manager_and_managers_default_to_the_user_agent(s
     r = api.request("PATCH", path + "?fieldManager=tool", body=body, content_type="application/apply-patch+yaml")
     assert r.status == 201, r
     assert [(e["manager"], e["operation"]) for e in r.json()["metadata"]["managedFields"]] == [("tool", "Apply")]
+
+    # Another applier setting a different value: 409 Conflict with Kubernetes' causes, until it forces.
+    other = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "2"}})
+    r = api.request("PATCH", path + "?fieldManager=other", body=other, content_type="application/apply-patch+yaml")
+    assert r.status == 409, r
+    status = r.json()
+    assert status["reason"] == "Conflict"
+    assert status["message"] == 'Apply failed with 1 conflict: conflict with "tool": .data.a'
+    assert status["details"]["causes"] == [{"type": "FieldManagerConflict", "message": 'conflict with "tool"',
+                                            "field": ".data.a"}]
+    r = api.request("PATCH", path + "?fieldManager=other&force=true", body=other,
+                    content_type="application/apply-patch+yaml")
+    assert r.status == 200, r
+    owners = {e["manager"]: e["fieldsV1"] for e in r.json()["metadata"]["managedFields"]}
+    assert r.json()["data"] == {"a": "2"} and owners == {"other": {"f:data": {"f:a": {}}}}, owners
 
     r = api.request("PATCH", path + "?force=true", body={"data": {"b": "2"}},
                     content_type="application/merge-patch+json")
