@@ -64,19 +64,33 @@ public struct InProcessClient: KubeClient {
         return stream
     }
 
-    public func create(_ r: ResourceType, _ object: JSON, fieldManager: String) async throws -> JSON {
+    /// The manager a component's writes are recorded under: what its Kubernetes counterpart's User-Agent gives.
+    /// In this process the kubelet writes as itself, the scheduler as kube-scheduler, and every other writer is a
+    /// controller, which kube-controller-manager runs.
+    static func manager(for component: String) -> String {
+        switch component {
+        case "kubelet": return "kubelet"
+        case "default-scheduler": return "kube-scheduler"
+        default: return "kube-controller-manager"
+        }
+    }
+
+    func writeOptions(_ fieldManager: String) -> WriteOptions {
         var options = WriteOptions()
-        options.fieldManager = fieldManager
+        options.fieldManager = Self.manager(for: fieldManager)
         options.fieldValidation = .ignore
+        return options
+    }
+
+    public func create(_ r: ResourceType, _ object: JSON, fieldManager: String) async throws -> JSON {
+        let options = writeOptions(fieldManager)
         return try mapped {
             try registry.create(r, namespace: object.namespace, body: .init(object: object, duplicateFields: []), options: options).0
         }
     }
 
     public func update(_ r: ResourceType, _ object: JSON, subresource: String?, fieldManager: String) async throws -> JSON {
-        var options = WriteOptions()
-        options.fieldManager = fieldManager
-        options.fieldValidation = .ignore
+        let options = writeOptions(fieldManager)
         return try mapped {
             try registry.update(r, namespace: object.namespace, name: object.name ?? "", subresource: subresource,
                                 change: .replace(.init(object: object, duplicateFields: [])), options: options).object
@@ -84,9 +98,7 @@ public struct InProcessClient: KubeClient {
     }
 
     public func patch(_ r: ResourceType, namespace: String?, name: String, type: PatchType, patch: JSON, subresource: String?, fieldManager: String) async throws -> JSON {
-        var options = WriteOptions()
-        options.fieldManager = fieldManager
-        options.fieldValidation = .ignore
+        let options = writeOptions(fieldManager)
         return try mapped {
             try registry.update(r, namespace: namespace, name: name, subresource: subresource,
                                 change: .patch(type: type.rawValue, body: patch.serialized()), options: options).object

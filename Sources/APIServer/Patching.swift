@@ -1,6 +1,7 @@
 import KubeAPI
 
-/// PATCH bodies of the four kinds Kubernetes accepts, applied to the current object.
+/// PATCH bodies of json-patch, merge-patch and strategic-merge-patch, applied to the current object (server-side
+/// apply, the fourth kind, is ServerSideApply's).
 enum Patching {
     static func apply(type: String, body: [UInt8], to current: JSON, kind: String, resource: ResourceType) throws -> JSON {
         let media = BodyCodec.mediaType(type)
@@ -14,12 +15,6 @@ enum Patching {
                 return current.applyingMergePatch(try parsePatchObject(body))
             case "application/strategic-merge-patch+json":
                 return try current.applyingStrategicMergePatch(try parsePatchObject(body), kind: kind)
-            case "application/apply-patch+yaml":
-                // Server-side apply, simplified: the applied configuration merges into the live object with
-                // strategic-merge semantics (lists by their merge keys), so fields other managers own survive.
-                let applied = try BodyCodec.decodeYAML(body, kindHint: resource.kind)
-                guard applied.object != nil else { throw APIError.badRequest("error decoding YAML: the applied configuration is not an object") }
-                return try current.applyingStrategicMergePatch(applied, kind: kind)
             default:
                 throw APIError.unsupportedMediaType(media)
             }

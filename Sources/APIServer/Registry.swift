@@ -74,6 +74,7 @@ public final class Registry: Sendable {
         try prepareMetadataForCreate(t, namespace: namespace, &obj)
         if t.namespaced, let ns = obj.namespace { try requireNamespace(ns, creating: true) }
         Admission.applyDefaults(kind: t.admissionKind, to: &obj)
+        ManagedFields.recordWrite(t, old: nil, new: &obj, subresource: nil, options: options)
         if t.kind == "Pod" && t.group.isEmpty { try admitServiceAccount(&obj) }
         prepareForCreate(t, &obj)
         var claimed: (ips: [String], ports: [Int64]) = ([], [])
@@ -262,6 +263,13 @@ public final class Registry: Sendable {
         var released: JSON?
         var claimed: (ips: [String], ports: [Int64]) = ([], [])
         var result: JSON?
+        // A dry run answers with the object it would have stored.
+        var dryRunResult: JSON?
+        func write(_ object: JSON) -> Mutation {
+            guard options.dryRun else { return .put(object) }
+            dryRunResult = object
+            return .keep
+        }
         // The store's lock is held while deciding, so everything read from the store is read before.
         if change.isApply, t.namespaced, let ns = namespace, store.get(k) == nil { try requireNamespace(ns, creating: true) }
         do {
@@ -270,21 +278,20 @@ public final class Registry: Sendable {
                 allocator.release(ips: claimed.ips, ports: claimed.ports)
                 claimed = ([], [])
                 guard let current else {
-                    if case .patch(let type, let body) = change, type == "application/apply-patch+yaml", subresource == nil {
+                    if case .patch(_, let body) = change, change.isApply, subresource == nil {
                         // Server-side apply creates what is missing.
-                        let decoded = try BodyCodec.decode(body, contentType: type, kindHint: t.kind)
-                        var obj = decoded.object
-                        try checkTypeMeta(t, &obj)
-                        warnings = try checkFields(t, obj, duplicates: [], options: options)
-                        if (obj.name ?? "") != name { throw APIError.badRequest("the name of the object (\(obj.name ?? "")) does not match the name on the URL (\(name))") }
+                        var config = try ServerSideApply.configuration(body, t)
+                        try checkTypeMeta(t, &config)
+                        warnings = try checkFields(t, config, duplicates: [], options: options)
+                        if (config.name ?? "") != name { throw APIError.badRequest("the name of the object (\(config.name ?? "")) does not match the name on the URL (\(name))") }
+                        var obj = try ServerSideApply.apply(t, live: nil, config: config, subresource: nil, options: options)
                         try prepareMetadataForCreate(t, namespace: namespace, &obj)
-                        ManagedFields.record(&obj, manager: options.fieldManager ?? "unknown", operation: "Apply", apiVersion: t.apiVersion)
                         Admission.applyDefaults(kind: t.admissionKind, to: &obj)
                         prepareForCreate(t, &obj)
                         if t.kind == "Service" && t.group.isEmpty { (obj, claimed) = try allocate(obj, old: nil, t) }
                         try validate(t, obj, old: nil)
                         created = true
-                        return options.dryRun ? .keep : .put(obj)
+                        return write(obj)
                     }
                     throw APIError.notFound(t, name)
                 }
@@ -296,18 +303,20 @@ public final class Registry: Sendable {
                 if let rv = desired.resourceVersion, !rv.isEmpty, rv != current.resourceVersion {
                     throw APIError.conflict(t, name)
                 }
+                let appliedManagers = desired["metadata"]["managedFields"]
                 desired = carryOver(t, from: current, to: desired, subresource: subresource)
-                if subresource == nil {
-                    Admission.applyDefaults(kind: t.admissionKind, to: &desired)
-                    if t.kind == "Service" && t.group.isEmpty { (desired, claimed) = try allocate(desired, old: current, t) }
-                    ManagedFields.record(&desired, manager: options.fieldManager ?? "unknown",
-                                         operation: change.isApply ? "Apply" : "Update", apiVersion: t.apiVersion)
-                }
+                // carryOver starts status writes from the stored object; an apply's new managers stay.
+                if change.isApply { desired["metadata"]["managedFields"] = appliedManagers }
+                if subresource == nil { Admission.applyDefaults(kind: t.admissionKind, to: &desired) }
+                // An apply recorded its managers itself; other writes are Updates by their manager.
+                if !change.isApply { ManagedFields.recordWrite(t, old: current, new: &desired, subresource: subresource, options: options) }
+                if subresource == nil, t.kind == "Service" && t.group.isEmpty { (desired, claimed) = try allocate(desired, old: current, t) }
                 try validate(t, desired, old: current)
                 var comparable = desired
                 comparable["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-                comparable["metadata"]["managedFields"] = current["metadata"]["managedFields"]
-                if comparable == current { return .keep }  // a no-op write keeps its resourceVersion, as Kubernetes does
+                // A no-op write keeps its resourceVersion, as Kubernetes does (an apply that only shares ownership
+                // changes managedFields, and is stored).
+                if comparable == current { return .keep }
                 // A deleting object whose last finalizer went away is removed now.
                 if desired["metadata"]["deletionTimestamp"].string != nil && desired["metadata"]["finalizers"].elements.isEmpty
                     && !(t.kind == "Pod" && desired["metadata"]["deletionGracePeriodSeconds"].int ?? 0 > 0)
@@ -317,7 +326,7 @@ public final class Registry: Sendable {
                     return options.dryRun ? .keep : .delete
                 }
                 if t.kind == "Service" { released = current }
-                return options.dryRun ? .keep : .put(desired)
+                return write(desired)
             }
         } catch let e as StoreError {
             allocator.release(ips: claimed.ips, ports: claimed.ports)
@@ -329,7 +338,7 @@ public final class Registry: Sendable {
         if options.dryRun { allocator.release(ips: claimed.ips, ports: claimed.ports) }
         if let old = released, t.kind == "Service", !options.dryRun { allocator.releaseDifference(old: old, new: result) }
         if created { afterCreate(t, result ?? .null) }
-        let final = result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
+        let final = dryRunResult ?? result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
         return (final, created, warnings)
     }
 
@@ -352,6 +361,12 @@ public final class Registry: Sendable {
                 try checkTypeMeta(t, &desired)
                 warnings = try checkFields(t, desired, duplicates: decoded.duplicateFields, options: options)
             }
+        case .patch(_, let body) where change.isApply:
+            if isScale { throw APIError.unsupportedMediaType(ServerSideApply.mediaType) }
+            var config = try ServerSideApply.configuration(body, t)
+            try checkTypeMeta(t, &config)
+            warnings = try checkFields(t, config, duplicates: [], options: options)
+            desired = try ServerSideApply.apply(t, live: current, config: config, subresource: subresource, options: options)
         case .patch(let type, let body):
             desired = try Patching.apply(type: type, body: body, to: base, kind: t.admissionKind, resource: t)
             if !isScale {
@@ -487,7 +502,7 @@ extension APIError {
 
 extension Registry.Change {
     var isApply: Bool {
-        if case .patch(let t, _) = self { return t == "application/apply-patch+yaml" }
+        if case .patch(let t, _) = self { return t == ServerSideApply.mediaType }
         return false
     }
 }

@@ -38,19 +38,18 @@ struct ResourceHandler {
             return try asRequested([obj], single: true)
         case ("POST", nil):
             let decoded = try BodyCodec.decode(try await body(), contentType: contentType, kindHint: type.kind)
-            var options = try WriteOptions(query: query)
-            if options.fieldManager == nil { options.fieldManager = Self.defaultManager(request) }
-            let (obj, warnings) = try registry.create(type, namespace: target.namespace, body: decoded, options: options)
+            let (obj, warnings) = try registry.create(type, namespace: target.namespace, body: decoded,
+                                                      options: try writeOptions("CreateOptions"))
             return .object(obj, status: 201, warnings: warnings)
         case ("PUT", let name?):
             let decoded = try BodyCodec.decode(try await body(), contentType: contentType, kindHint: type.kind)
             let r = try registry.update(type, namespace: target.namespace, name: name, subresource: nil,
-                                        change: .replace(decoded), options: try WriteOptions(query: query))
+                                        change: .replace(decoded), options: try writeOptions("UpdateOptions"))
             return .object(r.object, status: r.created ? 201 : 200, warnings: r.warnings)
         case ("PATCH", let name?):
             let r = try registry.update(type, namespace: target.namespace, name: name, subresource: nil,
                                         change: .patch(type: try patchType(), body: try await body()),
-                                        options: try WriteOptions(query: query))
+                                        options: try writeOptions("PatchOptions"))
             return .object(r.object, status: r.created ? 201 : 200, warnings: r.warnings)
         case ("DELETE", let name?):
             let options = try DeleteOptions(query: query, body: try await optionalJSONBody())
@@ -63,10 +62,17 @@ struct ResourceHandler {
         }
     }
 
-    static func defaultManager(_ request: Request) -> String {
-        // Kubernetes names the manager after the client's user agent when the client did not.
-        let ua = request.headers[.userAgent] ?? "unknown"
-        return String(ua.split(separator: "/").first ?? "unknown")
+    /// The write's options, checked as Kubernetes checks Create/Update/PatchOptions, with the manager it records
+    /// when the client names none (derived from the User-Agent).
+    func writeOptions(_ optionsKind: String) throws -> WriteOptions {
+        var options = try WriteOptions(query: query)
+        let apply = optionsKind == "PatchOptions" && contentType.map(BodyCodec.mediaType) == ServerSideApply.mediaType
+        try ManagedFields.validate(fieldManager: options.fieldManager, forceGiven: query["force"] != nil,
+                                   optionsKind: optionsKind, apply: apply)
+        if (options.fieldManager ?? "").isEmpty {
+            options.fieldManager = ManagedFields.manager(fromUserAgent: request.headers[.userAgent])
+        }
+        return options
     }
 
     func patchType() throws -> String {
@@ -210,12 +216,12 @@ struct ResourceHandler {
         case ("status", "PUT"), ("scale", "PUT"), ("finalize", "PUT"):
             let decoded = try BodyCodec.decode(try await body(), contentType: contentType, kindHint: sub == "scale" ? "Scale" : type.kind)
             let r = try registry.update(type, namespace: target.namespace, name: name, subresource: sub,
-                                        change: .replace(decoded), options: try WriteOptions(query: query))
+                                        change: .replace(decoded), options: try writeOptions("UpdateOptions"))
             return .object(sub == "scale" ? Scale.from(r.object, type) : r.object)
         case ("status", "PATCH"), ("scale", "PATCH"):
             let r = try registry.update(type, namespace: target.namespace, name: name, subresource: sub,
                                         change: .patch(type: try patchType(), body: try await body()),
-                                        options: try WriteOptions(query: query))
+                                        options: try writeOptions("PatchOptions"))
             return .object(sub == "scale" ? Scale.from(r.object, type) : r.object)
         case ("scale", "GET"):
             return .object(Scale.from(try registry.get(type, namespace: target.namespace, name: name), type))

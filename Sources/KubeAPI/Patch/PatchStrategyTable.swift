@@ -27,15 +27,23 @@ struct PatchField: Sendable {
     var list: ListStrategy
     /// The schema of the nested object, or of each element for lists of objects.
     var schema: PatchSchema?
+    /// Server-side apply only: the key fields of a merged list when they are more than the merge key
+    /// (`+listMapKey`, e.g. containerPort and protocol).
+    var applyKeys: [String]? = nil
+    /// Server-side apply only: the object is one value, owned and replaced whole (`+structType=atomic`,
+    /// `+mapType=atomic`); strategic merge patch still merges it.
+    var atomic = false
 
     /// A nested object whose own fields have strategies.
     static func object(_ schema: PatchSchema) -> PatchField { PatchField(list: .replace, schema: schema) }
-    /// A list of objects merged by `key`.
-    static func merge(by key: String, _ schema: PatchSchema? = nil) -> PatchField {
-        PatchField(list: .mergeByKey(key), schema: schema)
+    /// A list of objects merged by `key` (and, for server-side apply, identified by `applyKeys`).
+    static func merge(by key: String, _ schema: PatchSchema? = nil, applyKeys: [String]? = nil) -> PatchField {
+        PatchField(list: .mergeByKey(key), schema: schema, applyKeys: applyKeys)
     }
     /// A list of scalars merged as a set.
     static let set = PatchField(list: .mergeSet, schema: nil)
+    /// An object server-side apply treats as a single value (label selectors, node selectors).
+    static let atomicObject = PatchField(list: .replace, schema: nil, atomic: true)
 }
 
 /// The table itself, by kind. Kinds not listed (custom resources, kinds without list strategies)
@@ -54,7 +62,7 @@ enum PatchStrategyTable {
 
     /// Container, and the EphemeralContainer fields it shares.
     static let container = PatchSchema([
-        "ports": .merge(by: "containerPort"),
+        "ports": .merge(by: "containerPort", applyKeys: ["containerPort", "protocol"]),
         "env": .merge(by: "name"),
         "volumeMounts": .merge(by: "mountPath"),
         "volumeDevices": .merge(by: "devicePath"),
@@ -68,7 +76,8 @@ enum PatchStrategyTable {
         "volumes": .merge(by: "name"),
         "imagePullSecrets": .merge(by: "name"),
         "hostAliases": .merge(by: "ip"),
-        "topologySpreadConstraints": .merge(by: "topologyKey"),
+        "topologySpreadConstraints": .merge(by: "topologyKey", applyKeys: ["topologyKey", "whenUnsatisfiable"]),
+        "nodeSelector": .atomicObject,
         "resourceClaims": .merge(by: "name"),
         "schedulingGates": .merge(by: "name"),
     ])
@@ -92,6 +101,7 @@ enum PatchStrategyTable {
 
     static let specWithPodTemplate = PatchSchema([
         "template": .object(podTemplateSpec),
+        "selector": .atomicObject,
     ])
 
     static func withMetadata(_ fields: [String: PatchField]) -> PatchSchema {
@@ -143,7 +153,10 @@ enum PatchStrategyTable {
             ]))
         ]),
         "Service": withMetadata([
-            "spec": .object(PatchSchema(["ports": .merge(by: "port")])),
+            "spec": .object(PatchSchema([
+                "ports": .merge(by: "port", applyKeys: ["port", "protocol"]),
+                "selector": .atomicObject,
+            ])),
             "status": .object(conditionsByType),
         ]),
         "Node": withMetadata([
