@@ -198,26 +198,31 @@ public final class Registry: Sendable {
             let name = svc.name ?? ""
             switch error {
             case .ipTaken(let ip):
-                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): provided IP is already allocated")
+                throw APIError.invalid(t, name, [clusterIPError(ip, "provided IP is already allocated")])
             case .ipOutOfRange(let ip):
-                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")
+                throw APIError.invalid(t, name, [clusterIPError(ip, "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")])
             case .ipExhausted:
                 throw APIError.internalError("failed to allocate a serviceIP: range is full")
             case .portTaken(let i, let p):
-                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is already allocated")
+                throw APIError.invalid(t, name, [.invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is already allocated")])
             case .portOutOfRange(let i, let p):
-                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is not in the valid range. The range of valid ports is 30000-32767")
+                throw APIError.invalid(t, name, [.invalid("spec.ports[\(i)].nodePort", .int(p),
+                                                          "provided port is not in the valid range. The range of valid ports is 30000-32767")])
             case .portsExhausted:
                 throw APIError.internalError("failed to allocate a nodePort: range is full")
             }
         }
     }
 
+    /// A refused cluster IP, worded as the allocator's error inside Kubernetes' service validation.
+    func clusterIPError(_ ip: String, _ problem: String) -> FieldError {
+        .invalid("spec.clusterIPs", .array([.string(ip)]), "failed to allocate IP \(ip): \(problem)", goValue: "[]string{\"\(ip)\"}")
+    }
+
     func validate(_ t: ResourceType, _ obj: JSON, old: JSON?) throws {
         let errors = Admission.validate(kind: t.admissionKind, object: obj, old: old)
         guard !errors.isEmpty else { return }
-        let status = Admission.invalidStatus(kind: t.kind, group: t.group, name: obj.name ?? "", errors: errors)
-        throw APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid").withStatus(status)
+        throw APIError.invalid(t, obj.name ?? "", errors)
     }
 
     func requireNamespace(_ ns: String, creating: Bool) throws {
@@ -366,7 +371,9 @@ public final class Registry: Sendable {
                 throw APIError.badRequest("Scale.spec.replicas is required")
             }
             if replicas < 0 {
-                throw APIError.invalid(t, current.name ?? "", "spec.replicas: Invalid value: \(replicas): must be greater than or equal to 0")
+                // Reported against the Scale, as the scale subresource's own validation does.
+                throw APIError.invalid(kind: "Scale", group: "autoscaling", current.name ?? "",
+                                       [.invalid("spec.replicas", .int(replicas), "must be greater than or equal to 0")])
             }
             var updated = current
             updated["spec"]["replicas"] = .int(replicas)
@@ -474,14 +481,6 @@ public final class Registry: Sendable {
             return min(current, grace)
         }
         return max(grace, 0)
-    }
-}
-
-extension APIError {
-    func withStatus(_ s: JSON) -> APIError {
-        var e = self
-        e.status = s
-        return e
     }
 }
 
