@@ -508,14 +508,29 @@ enum ContinueToken {
 
 extension Registry {
     /// pods/binding: assigns a pod to a node once, and records PodScheduled, as the API server's binding REST does.
+    /// Both the HTTP route and the in-process client come here, so every binding gets the same checks: the
+    /// create rules for the namespace, the name matching the URL, Binding validation, and the uid precondition.
     func bind(namespace: String, name: String, binding: JSON) throws {
         let pods = ResourceRegistry.lookup(apiVersion: "v1", plural: "pods")!
-        guard let node = binding["target"]["name"].string, !node.isEmpty else {
-            throw APIError.invalid(pods, name, "target.name: Required value")
+        var binding = binding
+        let bindingNamespace = binding.namespace ?? ""
+        if bindingNamespace.isEmpty {
+            binding["metadata"]["namespace"] = .string(namespace)
+        } else if bindingNamespace != namespace {
+            throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
+        guard binding.name == name else { throw APIError.badRequest("name in URL does not match name in Binding object") }
+        let errors = Admission.validate(kind: "Binding", object: binding, old: nil)
+        guard errors.isEmpty else { throw APIError.invalid(kind: "Binding", group: "", name, errors) }
+        let node = binding["target"]["name"].string ?? ""
+        let preconditionUID = binding.uid ?? ""
         do {
             try store.mutate(ObjectKey("pods", namespace, name)) { current in
                 guard var pod = current else { throw APIError.notFound(pods, name) }
+                if !preconditionUID.isEmpty, preconditionUID != pod.uid {
+                    // A failed storage precondition is reported against pods, the store's resource.
+                    throw APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods \"\(name)\": Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(pod.uid ?? "")")
+                }
                 if pod["metadata"]["deletionTimestamp"].string != nil {
                     throw APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is being deleted, cannot be assigned to a host")
                 }

@@ -72,7 +72,6 @@ struct Server: AsyncParsableCommand {
         let banner = "swiftlet: serving the Kubernetes API on https://\(config.bindAddress):\(config.apiPort); export KUBECONFIG=\(server.adminKubeconfigPath)\n"
         let client = InProcessClient(server: server)
         let controllers = ControllerContext(client: client)
-        let bind = server.bindPod
         let grace = nodeMonitorGracePeriod
         var node: NodeServices?
         if !noAgent {
@@ -92,7 +91,7 @@ struct Server: AsyncParsableCommand {
                 await ControllerManager.run(controllers, [
                     DeploymentController(context: controllers),
                     ReplicaSetController(context: controllers),
-                    Scheduler(context: controllers, bind: bind),
+                    Scheduler(context: controllers),
                     EndpointsController(context: controllers),
                     EndpointSliceController(context: controllers),
                     ServiceLoadBalancerController(context: controllers),

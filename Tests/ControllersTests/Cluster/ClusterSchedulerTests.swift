@@ -8,14 +8,20 @@ import XCTest
 final class ClusterSchedulerTests: XCTestCase {
     typealias Kit = ClusterTestKit
 
-    /// A scheduler whose binding sets spec.nodeName in the memory client, as the binding REST would.
+    /// A scheduler on the memory client, which answers pods/binding as the API server does.
     func makeScheduler(_ client: MemoryClient, retry: Double = 300) -> (ControllerContext, Scheduler) {
         let context = ControllerContext(client: client)
-        let scheduler = Scheduler(context: context, bind: { ns, name, node in
-            _ = try await client.patch(.pods, namespace: ns, name: name, type: .merge,
-                                       patch: ["spec": ["nodeName": .string(node)]], subresource: nil, fieldManager: "test")
-        }, unschedulableRetryInterval: retry)
-        return (context, scheduler)
+        return (context, Scheduler(context: context, unschedulableRetryInterval: retry))
+    }
+
+    /// Where the pods of the default namespace went, once every one is bound (nil until then).
+    func placements(_ client: MemoryClient) async -> [String: String]? {
+        let bound = await Kit.eventually {
+            try await client.list(.pods, namespace: "default", options: ListOptions()).items
+                .allSatisfy { !($0["spec"]["nodeName"].string ?? "").isEmpty }
+        }
+        guard bound, let pods = try? await client.list(.pods, namespace: "default", options: ListOptions()).items else { return nil }
+        return Dictionary(uniqueKeysWithValues: pods.map { ($0.name ?? "", $0["spec"]["nodeName"].string ?? "") })
     }
 
     func nodeName(_ client: MemoryClient, _ pod: String, _ ns: String = "default") async throws -> String? {
@@ -32,6 +38,10 @@ final class ClusterSchedulerTests: XCTestCase {
 
         let bound = await Kit.eventually { try await self.nodeName(client, "web") == "node-a" }
         XCTAssertTrue(bound)
+        // Placed through pods/binding, as kube-scheduler does, never by writing the pod itself.
+        XCTAssertEqual(client.actions.filter { $0.hasSuffix("pods default/web") }, ["bind pods default/web"])
+        let pod = try await client.get(.pods, namespace: "default", name: "web")
+        XCTAssertEqual(pod["status"]["conditions"].elements.first { $0["type"].string == "PodScheduled" }?["status"].string, "True")
         let scheduled = await Kit.eventually { try await !Kit.events(client, reason: "Scheduled").isEmpty }
         XCTAssertTrue(scheduled)
         let event = try await Kit.events(client, reason: "Scheduled").first
