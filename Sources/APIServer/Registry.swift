@@ -436,10 +436,12 @@ public final class Registry: Sendable {
                 }
                 var finalizers = obj["metadata"]["finalizers"].elements.compactMap(\.string)
                 let alreadyDeleting = obj["metadata"]["deletionTimestamp"].string != nil
-                switch options.propagation {
-                case .orphan?: if !finalizers.contains("orphan") { finalizers.append("orphan") }
-                case .foreground?: if !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
-                default: break
+                // A graceful deletion under way (a pod stopping) is left as it is, finalizers included, unless
+                // this DELETE shortens it; otherwise the propagation policy sets the garbage collector's finalizers.
+                let pendingGrace = obj["metadata"]["deletionGracePeriodSeconds"].int ?? 0
+                let gracefulPending = alreadyDeleting && pendingGrace > 0 && (options.gracePeriodSeconds.map { $0 >= pendingGrace } ?? true)
+                if !gracefulPending {
+                    finalizers = DeletionFinalizers.afterDelete(finalizers, propagationPolicy: options.propagation?.rawValue)
                 }
                 if t.kind == "Namespace" && t.group.isEmpty {
                     // The namespace lifecycle empties it first; spec.finalizers holds it until then.
