@@ -52,7 +52,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "This node's name (default: the hostname).") var nodeName: String?
     @Option(help: "This node's InternalIP (default: the default-route interface's address).") var nodeIP: String?
     @Option(help: "An ExternalIP to advertise for this node.") var nodeExternalIP: String?
-    @Option(help: "Seconds without a node heartbeat before the node turns NotReady.") var nodeMonitorGracePeriod = 40.0
+    @Option(help: "Seconds without a node heartbeat before the node turns NotReady.") var nodeMonitorGracePeriod = NodeLifecycleController.defaultGracePeriod
     @Flag(help: "Serve the API and controllers only; run no pods, proxy or DNS on this machine.") var noAgent = false
     @Flag(help: "Cluster DNS answers cluster names only and never forwards others upstream.") var noDnsUpstream = false
     @Flag(help: "Apply the RuntimeDefault seccomp profile to every container that does not ask otherwise.") var seccompDefault = false
