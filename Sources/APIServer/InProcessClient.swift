@@ -111,4 +111,8 @@ public struct InProcessClient: KubeClient {
             _ = try registry.delete(r, namespace: namespace, name: name, options: o)
         }
     }
+
+    public func bind(_ binding: JSON, namespace: String) async throws {
+        try mapped { try registry.bind(namespace: namespace, name: binding.name ?? "", binding: binding) }
+    }
 }

@@ -125,20 +125,6 @@ public final class KubeAPIServer: Sendable {
 
 
 extension KubeAPIServer {
-    /// pods/binding for in-process schedulers.
-    public var bindPod: @Sendable (String, String, String) async throws -> Void {
-        let registry = self.registry
-        return { namespace, pod, node in
-            do {
-                try registry.bind(namespace: namespace, name: pod, binding: ["target": ["kind": "Node", "name": .string(node)]])
-            } catch let e as APIError {
-                throw ClientError(status: e.statusObject)
-            }
-        }
-    }
-}
-
-extension KubeAPIServer {
     /// serviceaccounts/token for the in-process node agent: a TokenRequest bound to a pod, through the same
     /// validation as over HTTPS. Returns the token, when it was issued and when it expires.
     public func requestPodToken(namespace: String, serviceAccount: String, audiences: [String], expirationSeconds: Int64,

@@ -199,26 +199,31 @@ public final class Registry: Sendable {
             let name = svc.name ?? ""
             switch error {
             case .ipTaken(let ip):
-                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): provided IP is already allocated")
+                throw APIError.invalid(t, name, [clusterIPError(ip, "provided IP is already allocated")])
             case .ipOutOfRange(let ip):
-                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")
+                throw APIError.invalid(t, name, [clusterIPError(ip, "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")])
             case .ipExhausted:
                 throw APIError.internalError("failed to allocate a serviceIP: range is full")
             case .portTaken(let i, let p):
-                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is already allocated")
+                throw APIError.invalid(t, name, [.invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is already allocated")])
             case .portOutOfRange(let i, let p):
-                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is not in the valid range. The range of valid ports is 30000-32767")
+                throw APIError.invalid(t, name, [.invalid("spec.ports[\(i)].nodePort", .int(p),
+                                                          "provided port is not in the valid range. The range of valid ports is 30000-32767")])
             case .portsExhausted:
                 throw APIError.internalError("failed to allocate a nodePort: range is full")
             }
         }
     }
 
+    /// A refused cluster IP, worded as the allocator's error inside Kubernetes' service validation.
+    func clusterIPError(_ ip: String, _ problem: String) -> FieldError {
+        .invalid("spec.clusterIPs", .array([.string(ip)]), "failed to allocate IP \(ip): \(problem)", goValue: "[]string{\"\(ip)\"}")
+    }
+
     func validate(_ t: ResourceType, _ obj: JSON, old: JSON?) throws {
         let errors = Admission.validate(kind: t.admissionKind, object: obj, old: old)
         guard !errors.isEmpty else { return }
-        let status = Admission.invalidStatus(kind: t.kind, group: t.group, name: obj.name ?? "", errors: errors)
-        throw APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid").withStatus(status)
+        throw APIError.invalid(t, obj.name ?? "", errors)
     }
 
     func requireNamespace(_ ns: String, creating: Bool) throws {
@@ -381,7 +386,9 @@ public final class Registry: Sendable {
                 throw APIError.badRequest("Scale.spec.replicas is required")
             }
             if replicas < 0 {
-                throw APIError.invalid(t, current.name ?? "", "spec.replicas: Invalid value: \(replicas): must be greater than or equal to 0")
+                // Reported against the Scale, as the scale subresource's own validation does.
+                throw APIError.invalid(kind: "Scale", group: "autoscaling", current.name ?? "",
+                                       [.invalid("spec.replicas", .int(replicas), "must be greater than or equal to 0")])
             }
             var updated = current
             updated["spec"]["replicas"] = .int(replicas)
@@ -444,10 +451,12 @@ public final class Registry: Sendable {
                 }
                 var finalizers = obj["metadata"]["finalizers"].elements.compactMap(\.string)
                 let alreadyDeleting = obj["metadata"]["deletionTimestamp"].string != nil
-                switch options.propagation {
-                case .orphan?: if !finalizers.contains("orphan") { finalizers.append("orphan") }
-                case .foreground?: if !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
-                default: break
+                // A graceful deletion under way (a pod stopping) is left as it is, finalizers included, unless
+                // this DELETE shortens it; otherwise the propagation policy sets the garbage collector's finalizers.
+                let pendingGrace = obj["metadata"]["deletionGracePeriodSeconds"].int ?? 0
+                let gracefulPending = alreadyDeleting && pendingGrace > 0 && (options.gracePeriodSeconds.map { $0 >= pendingGrace } ?? true)
+                if !gracefulPending {
+                    finalizers = DeletionFinalizers.afterDelete(finalizers, propagationPolicy: options.propagation?.rawValue)
                 }
                 if t.kind == "Namespace" && t.group.isEmpty {
                     // The namespace lifecycle empties it first; spec.finalizers holds it until then.
@@ -492,14 +501,6 @@ public final class Registry: Sendable {
     }
 }
 
-extension APIError {
-    func withStatus(_ s: JSON) -> APIError {
-        var e = self
-        e.status = s
-        return e
-    }
-}
-
 extension Registry.Change {
     var isApply: Bool {
         if case .patch(let t, _) = self { return t == ServerSideApply.mediaType }
@@ -524,14 +525,29 @@ enum ContinueToken {
 
 extension Registry {
     /// pods/binding: assigns a pod to a node once, and records PodScheduled, as the API server's binding REST does.
+    /// Both the HTTP route and the in-process client come here, so every binding gets the same checks: the
+    /// create rules for the namespace, the name matching the URL, Binding validation, and the uid precondition.
     func bind(namespace: String, name: String, binding: JSON) throws {
         let pods = ResourceRegistry.lookup(apiVersion: "v1", plural: "pods")!
-        guard let node = binding["target"]["name"].string, !node.isEmpty else {
-            throw APIError.invalid(pods, name, "target.name: Required value")
+        var binding = binding
+        let bindingNamespace = binding.namespace ?? ""
+        if bindingNamespace.isEmpty {
+            binding["metadata"]["namespace"] = .string(namespace)
+        } else if bindingNamespace != namespace {
+            throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
+        guard binding.name == name else { throw APIError.badRequest("name in URL does not match name in Binding object") }
+        let errors = Admission.validate(kind: "Binding", object: binding, old: nil)
+        guard errors.isEmpty else { throw APIError.invalid(kind: "Binding", group: "", name, errors) }
+        let node = binding["target"]["name"].string ?? ""
+        let preconditionUID = binding.uid ?? ""
         do {
             try store.mutate(ObjectKey("pods", namespace, name)) { current in
                 guard var pod = current else { throw APIError.notFound(pods, name) }
+                if !preconditionUID.isEmpty, preconditionUID != pod.uid {
+                    // A failed storage precondition is reported against pods, the store's resource.
+                    throw APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods \"\(name)\": Precondition failed: UID in precondition: \(preconditionUID), UID in object meta: \(pod.uid ?? "")")
+                }
                 if pod["metadata"]["deletionTimestamp"].string != nil {
                     throw APIError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods/binding \"\(name)\": pod \(name) is being deleted, cannot be assigned to a host")
                 }

@@ -63,6 +63,21 @@ public protocol KubeClient: Sendable {
     func patch(_ r: ResourceType, namespace: String?, name: String, type: PatchType, patch: JSON, subresource: String?, fieldManager: String) async throws -> JSON
     /// DELETE with DeleteOptions (`propagationPolicy`, `preconditions`, `gracePeriodSeconds`).
     func delete(_ r: ResourceType, namespace: String?, name: String, options: JSON) async throws
+    /// POST of a Binding to `pods/<binding's name>/binding` in `namespace`: assigns the pod to the Node named by
+    /// `target`, once, as a scheduler does (see `Binding.make`).
+    func bind(_ binding: JSON, namespace: String) async throws
+}
+
+/// The `v1.Binding` a scheduler posts to assign a pod to a node.
+public enum Binding {
+    /// A Binding of the pod to `node`; the pod's uid makes it a precondition, so a pod deleted and recreated
+    /// under the same name meanwhile is not bound by a decision made for its predecessor.
+    public static func make(pod: JSON, node: String) -> JSON {
+        var metadata: JSON = ["name": .string(pod.name ?? ""), "namespace": .string(pod.namespace ?? "default")]
+        if let uid = pod.uid { metadata["uid"] = .string(uid) }
+        return ["apiVersion": "v1", "kind": "Binding", "metadata": metadata,
+                "target": ["apiVersion": "v1", "kind": "Node", "name": .string(node)]]
+    }
 }
 
 extension ResourceType {

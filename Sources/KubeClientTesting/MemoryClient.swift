@@ -157,4 +157,27 @@ public final class MemoryClient: KubeClient, Sendable {
             return nil
         }
     }
+
+    /// pods/binding as the API server answers it (without validation): the uid precondition, no binding of a
+    /// pod being deleted or already placed, then spec.nodeName and PodScheduled=True. Recorded as "bind pods ns/name".
+    public func bind(_ binding: JSON, namespace: String) async throws {
+        let name = binding.name ?? ""
+        let node = binding["target"]["name"].string ?? ""
+        let conflict = { (why: String) in
+            ClientError(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on pods/binding \"\(name)\": \(why)")
+        }
+        try write(.pods, nil, verb: "bind", delete: name, namespace: namespace) { current in
+            guard var pod = current else { throw self.notFound(.pods, name) }
+            if let uid = binding.uid, uid != pod.uid { throw conflict("Precondition failed: UID in precondition: \(uid)") }
+            if !pod["metadata"]["deletionTimestamp"].isNull { throw conflict("pod \(name) is being deleted") }
+            if let existing = pod["spec"]["nodeName"].string, !existing.isEmpty {
+                throw conflict("pod \(name) is already assigned to node \"\(existing)\"")
+            }
+            pod["spec"]["nodeName"] = .string(node)
+            var conditions = pod["status"]["conditions"].elements.filter { $0["type"].string != "PodScheduled" }
+            conditions.append(["type": "PodScheduled", "status": "True"])
+            pod["status"]["conditions"] = .array(conditions)
+            return pod
+        }
+    }
 }

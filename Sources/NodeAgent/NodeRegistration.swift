@@ -15,38 +15,7 @@ struct NodeRegistration {
     }
 
     func nodeStatus(previous: JSON?) -> JSON {
-        let now = Timestamps.rfc3339()
-        let cpus = ProcessInfo.processInfo.activeProcessorCount
-        let memKi = ProcessInfo.processInfo.physicalMemory / 1024
-        let capacity: JSON = ["cpu": .string(String(cpus)), "memory": .string("\(memKi)Ki"), "pods": "110",
-                              "ephemeral-storage": .string("\(Self.diskKi(config.dataDir))Ki")]
-        var addresses: [JSON] = [["type": "InternalIP", "address": .string(config.nodeIP)]]
-        if let ext = config.nodeExternalIP { addresses.append(["type": "ExternalIP", "address": .string(ext)]) }
-        addresses.append(["type": "Hostname", "address": .string(config.nodeName)])
-        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> JSON {
-            let old = previous?["conditions"].elements.first { $0["type"].string == type }
-            let transition = old?["status"].string == status ? (old?["lastTransitionTime"] ?? .string(now)) : .string(now)
-            return ["type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
-                    "lastHeartbeatTime": .string(now), "lastTransitionTime": transition]
-        }
-        var uts = utsname()
-        uname(&uts)
-        let kernel = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return [
-            "capacity": capacity, "allocatable": capacity,
-            "addresses": .array(addresses),
-            "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-            ],
-            "daemonEndpoints": ["kubeletEndpoint": ["Port": 10250]],
-            "nodeInfo": ["machineID": .string(Self.machineID()), "systemUUID": "", "bootID": "",
-                         "kernelVersion": .string(kernel), "osImage": .string(Self.osImage()),
-                         "containerRuntimeVersion": "swiftlet://0.1.0", "kubeletVersion": "v1.32.4",
-                         "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"],
-        ]
+        NodeStatusBuilder(config: config, machine: .current(dataDir: config.dataDir)).status(previous: previous)
     }
 
     func register() async throws {
@@ -95,24 +64,6 @@ struct NodeRegistration {
         } else {
             try? await register()
         }
-    }
-
-    static func diskKi(_ path: String) -> UInt64 {
-        var s = statvfs()
-        guard statvfs(path, &s) == 0 else { return 0 }
-        return UInt64(s.f_blocks) * UInt64(s.f_frsize) / 1024
-    }
-
-    static func osImage() -> String {
-        guard let text = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8) else { return "Linux" }
-        for line in text.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
-            return String(line.dropFirst(12)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
-        return "Linux"
-    }
-
-    static func machineID() -> String {
-        ((try? String(contentsOfFile: "/etc/machine-id", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

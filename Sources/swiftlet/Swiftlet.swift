@@ -52,7 +52,7 @@ struct Server: AsyncParsableCommand {
     @Option(help: "This node's name (default: the hostname).") var nodeName: String?
     @Option(help: "This node's InternalIP (default: the default-route interface's address).") var nodeIP: String?
     @Option(help: "An ExternalIP to advertise for this node.") var nodeExternalIP: String?
-    @Option(help: "Seconds without a node heartbeat before the node turns NotReady.") var nodeMonitorGracePeriod = 40.0
+    @Option(help: "Seconds without a node heartbeat before the node turns NotReady.") var nodeMonitorGracePeriod = NodeLifecycleController.defaultGracePeriod
     @Flag(help: "Serve the API and controllers only; run no pods, proxy or DNS on this machine.") var noAgent = false
     @Flag(help: "Cluster DNS answers cluster names only and never forwards others upstream.") var noDnsUpstream = false
     @Flag(help: "Apply the RuntimeDefault seccomp profile to every container that does not ask otherwise.") var seccompDefault = false
@@ -72,7 +72,6 @@ struct Server: AsyncParsableCommand {
         let banner = "swiftlet: serving the Kubernetes API on https://\(config.bindAddress):\(config.apiPort); export KUBECONFIG=\(server.adminKubeconfigPath)\n"
         let client = InProcessClient(server: server)
         let controllers = ControllerContext(client: client)
-        let bind = server.bindPod
         let grace = nodeMonitorGracePeriod
         var node: NodeServices?
         if !noAgent {
@@ -92,7 +91,7 @@ struct Server: AsyncParsableCommand {
                 await ControllerManager.run(controllers, [
                     DeploymentController(context: controllers),
                     ReplicaSetController(context: controllers),
-                    Scheduler(context: controllers, bind: bind),
+                    Scheduler(context: controllers),
                     EndpointsController(context: controllers),
                     EndpointSliceController(context: controllers),
                     ServiceLoadBalancerController(context: controllers),

@@ -12,6 +12,7 @@ import secrets
 import shutil
 import socket
 import ssl
+import subprocess
 import time
 from pathlib import Path
 
@@ -60,6 +61,19 @@ def create_namespace(server, name):
     r = server.kubectl("create", "-f", "-", input=f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n")
     assert r.stdout.strip() == f"namespace/{name} created", r.stdout
     return name
+
+
+def default_route_ipv4():
+    """This host's address as the kubelet picks a node's InternalIP: the IPv4 address of the default route's interface."""
+    route = json.loads(subprocess.run(["ip", "-j", "-4", "route", "show", "default"], capture_output=True, text=True,
+                                      check=True).stdout)
+    assert route, "this host has no IPv4 default route"
+    dev = route[0]["dev"]
+    links = json.loads(subprocess.run(["ip", "-j", "-4", "addr", "show", "dev", dev], capture_output=True, text=True,
+                                      check=True).stdout)
+    addrs = [a["local"] for link in links for a in link.get("addr_info", []) if a.get("family") == "inet"]
+    assert addrs, f"the default route's interface {dev} has no IPv4 address"
+    return addrs[0]
 
 
 def free_port():

@@ -21,8 +21,9 @@ class FakeNode:
         self.ip = ip
         self.api = Api(server.creds)
         self.stop_event = threading.Event()
-        self.ready_pods = True
-        self.not_ready = set()      # pod names reported not ready
+        self.not_ready = set()          # pod names reported not ready
+        self.not_ready_images = set()   # pods running any of these images are reported not ready
+        self.hold_deletions = False     # while set, pods being deleted stay Terminating (containers "still stopping")
         self.next_ip = 10
         self.ips = {}
         self.thread = None
@@ -76,8 +77,11 @@ class FakeNode:
             if key not in self.ips:
                 self.ips[key] = f"10.244.0.{self.next_ip}"
                 self.next_ip += 1
-            ready = "False" if meta["name"] in self.not_ready else "True"
+            images = {c["image"] for c in pod["spec"]["containers"]}
+            ready = "False" if meta["name"] in self.not_ready or images & self.not_ready_images else "True"
             if meta.get("deletionTimestamp"):
+                if self.hold_deletions:
+                    continue
                 # The kubelet confirms a graceful deletion once the containers have stopped.
                 self.api.request("DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}",
                                  body={"gracePeriodSeconds": 0, "preconditions": {"uid": meta["uid"]}})

@@ -3,9 +3,11 @@ started through the shim, exec/run/logs through the real kubectl, restarts, cras
 
 Images come from rootfs-images/ (built once by `make images`, imported here with `swiftlet image import`)."""
 
+import datetime
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Server, swiftlet_bin
-from e2e_lib import REPO, parse_table, wait_until
+from e2e_lib import REPO, default_route_ipv4, parse_table, wait_until
 
 MANIFESTS = Path(__file__).parent / "manifests"
 IMAGES_DIR = Path(os.environ.get("SWIFTLET_IMAGES", REPO / ".build" / "images"))
@@ -90,6 +92,54 @@ def running(node, ns, selector, n, timeout=60):
               and all(c.get("ready") for c in p["status"].get("containerStatuses", []))]
         return ok if len(live) == n and len(ok) == n else None
     return wait_until(check, timeout=timeout, message=f"{n} pods {selector} running in {ns}")
+
+
+def meminfo_kib(field="MemTotal"):
+    m = re.search(rf"^{field}:\s+(\d+) kB$", Path("/proc/meminfo").read_text(), re.M)
+    return int(m.group(1))
+
+
+def micro_time(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_node_object_describes_this_machine(node):
+    items = json.loads(node.kubectl("get", "node", "-o", "json").stdout)["items"]
+    assert len(items) == 1, [n["metadata"]["name"] for n in items]
+    n = items[0]
+    name = n["metadata"]["name"]
+    assert name == socket.gethostname().lower()
+    addresses = [(a["type"], a["address"]) for a in n["status"]["addresses"]]
+    assert addresses == [("InternalIP", default_route_ipv4()), ("Hostname", name)], addresses
+    capacity, allocatable = n["status"]["capacity"], n["status"]["allocatable"]
+    assert capacity["cpu"] == str(os.cpu_count()), capacity
+    assert capacity["memory"] == f"{meminfo_kib()}Ki", capacity
+    assert capacity["pods"] == "110"
+    for resource in ("cpu", "memory", "pods"):
+        assert allocatable[resource] == capacity[resource], (resource, allocatable, capacity)
+    conditions = {c["type"]: (c["status"], c["reason"]) for c in n["status"]["conditions"]}
+    assert conditions == {"Ready": ("True", "KubeletReady"), "MemoryPressure": ("False", "KubeletHasSufficientMemory"),
+                          "DiskPressure": ("False", "KubeletHasNoDiskPressure"),
+                          "PIDPressure": ("False", "KubeletHasSufficientPID")}, conditions
+    assert n["spec"]["podCIDR"] == "10.244.0.0/24" and n["spec"]["podCIDRs"] == ["10.244.0.0/24"], n["spec"]
+    assert n["metadata"]["labels"]["kubernetes.io/hostname"] == name
+    wide = parse_table(node.kubectl("get", "nodes", "-o", "wide").stdout)[1]
+    assert [(r["NAME"], r["STATUS"], r["INTERNAL-IP"], r["EXTERNAL-IP"]) for r in wide] == \
+        [(name, "Ready", default_route_ipv4(), "<none>")], wide
+
+    # The heartbeat Lease, owned by the Node, renewed every 10 s.
+    def lease():
+        return json.loads(node.kubectl("get", "lease", name, "-n", "kube-node-lease", "-o", "json").stdout)
+    first = lease()
+    assert first["spec"]["holderIdentity"] == name and first["spec"]["leaseDurationSeconds"] == 40, first["spec"]
+    assert [(o["kind"], o["name"], o["uid"]) for o in first["metadata"]["ownerReferences"]] == \
+        [("Node", name, n["metadata"]["uid"])]
+
+    def renewed():
+        current = lease()
+        return current if micro_time(current["spec"]["renewTime"]) > micro_time(first["spec"]["renewTime"]) else None
+    later = wait_until(renewed, timeout=30, message="the node Lease renewed")
+    assert int(later["metadata"]["resourceVersion"]) > int(first["metadata"]["resourceVersion"])
 
 
 def test_tutorial_pods_run_with_their_own_ips(node, ns):

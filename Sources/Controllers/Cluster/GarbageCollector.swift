@@ -16,8 +16,8 @@ public final class GarbageCollector: Controller, Sendable {
     public static let component = "garbagecollector"
     public let name = GarbageCollector.component
 
-    public static let foregroundFinalizer = "foregroundDeletion"
-    public static let orphanFinalizer = "orphan"
+    public static let foregroundFinalizer = DeletionFinalizers.foreground
+    public static let orphanFinalizer = DeletionFinalizers.orphan
 
     /// Resources whose objects are owners or dependents in practice: workload objects and their pods,
     /// Service endpoints, configuration objects users own by hand, and node Leases (owned by their Node).

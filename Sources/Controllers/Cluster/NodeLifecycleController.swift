@@ -50,11 +50,15 @@ public final class NodeLifecycleController: Controller, Sendable {
     }
     private let state = Mutex(State())
 
+    /// `--node-monitor-grace-period` unless given: a node silent for 40 s turns NotReady, the long-standing
+    /// Kubernetes default that swiftlet promises (Kubernetes 1.32 moved its own default to 50 s).
+    public static let defaultGracePeriod: Double = 40
+
     /// - Parameters:
-    ///   - gracePeriod: `--node-monitor-grace-period`; Kubernetes 1.32 defaults it to 50 s (40 s before).
+    ///   - gracePeriod: `--node-monitor-grace-period`, seconds without a heartbeat before the node turns NotReady.
     ///   - startupGracePeriod: `--node-startup-grace-period`, for nodes that never posted a Ready condition.
     ///   - monitorPeriod: `--node-monitor-period`, how often health is checked.
-    public init(context: ControllerContext, gracePeriod: Double = 50, startupGracePeriod: Double = 60,
+    public init(context: ControllerContext, gracePeriod: Double = defaultGracePeriod, startupGracePeriod: Double = 60,
                 monitorPeriod: Double = 5) {
         self.context = context
         self.gracePeriod = gracePeriod

@@ -9,16 +9,13 @@ import Synchronization
 /// again when a node or an assigned pod changes (after a 1 s…10 s back-off), and at the latest every
 /// `unschedulableRetryInterval` seconds.
 ///
-/// Binding is the `pods/<name>/binding` subresource, which KubeClient does not speak; the server passes a
-/// closure that performs it (and sets PodScheduled=True, as the apiserver's binding REST does).
+/// Binding is a POST of a `Binding` to the `pods/<name>/binding` subresource through the KubeClient, as
+/// kube-scheduler does; the API server sets spec.nodeName and PodScheduled=True.
 public final class Scheduler: Controller, Sendable {
-    public typealias Bind = @Sendable (_ namespace: String, _ podName: String, _ nodeName: String) async throws -> Void
-
     public static let schedulerName = "default-scheduler"
     public let name = Scheduler.schedulerName
 
     let context: ControllerContext
-    let bind: Bind
     let unschedulableRetryInterval: Double
     let queue = WorkQueue()
     let pods: Informer
@@ -36,9 +33,8 @@ public final class Scheduler: Controller, Sendable {
     }
     private let state = Mutex(State())
 
-    public init(context: ControllerContext, bind: @escaping Bind, unschedulableRetryInterval: Double = 300) {
+    public init(context: ControllerContext, unschedulableRetryInterval: Double = 300) {
         self.context = context
-        self.bind = bind
         self.unschedulableRetryInterval = unschedulableRetryInterval
         pods = context.informers.informer(.pods)
         nodes = context.informers.informer(.nodes)
@@ -191,7 +187,7 @@ public final class Scheduler: Controller, Sendable {
         let podName = pod.name ?? ""
         state.withLock { $0.assumed[key] = Assumed(uid: pod.uid ?? "", node: chosen) }
         do {
-            try await bind(namespace, podName, chosen)
+            try await context.client.bind(Binding.make(pod: pod, node: chosen), namespace: namespace)
         } catch let error as ClientError where error.isNotFound {
             state.withLock { _ = $0.assumed.removeValue(forKey: key) }
             return

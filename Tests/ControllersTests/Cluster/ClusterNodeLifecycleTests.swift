@@ -16,9 +16,13 @@ final class ClusterNodeLifecycleTests: XCTestCase {
     }
 
     func start(_ client: MemoryClient) -> Setup {
+        start(client) { NodeLifecycleController(context: $0, gracePeriod: 40, startupGracePeriod: 60, monitorPeriod: 0.02) }
+    }
+
+    func start(_ client: MemoryClient, _ make: (ControllerContext) -> NodeLifecycleController) -> Setup {
         let clock = Kit.Clock()
         let context = ControllerContext(client: client, now: { clock.now })
-        let controller = NodeLifecycleController(context: context, gracePeriod: 40, startupGracePeriod: 60, monitorPeriod: 0.02)
+        let controller = make(context)
         return Setup(client: client, clock: clock, controller: controller, task: Kit.start(context, [controller]))
     }
 
@@ -31,6 +35,14 @@ final class ClusterNodeLifecycleTests: XCTestCase {
 
     func condition(_ obj: JSON, _ type: String) -> JSON? {
         obj["status"]["conditions"].elements.first { $0["type"].string == type }
+    }
+
+    func readyStatus(_ client: MemoryClient, node: String = "n1") async throws -> String? {
+        condition(try await client.get(.nodes, namespace: nil, name: node), "Ready")?["status"].string
+    }
+
+    func podReadyStatus(_ client: MemoryClient, _ pod: String = "web") async throws -> String? {
+        condition(try await client.get(.pods, namespace: "default", name: pod), "Ready")?["status"].string
     }
 
     func taints(_ client: MemoryClient, _ node: String) async throws -> [String] {
@@ -67,9 +79,7 @@ final class ClusterNodeLifecycleTests: XCTestCase {
         XCTAssertEqual(condition(stillReady, "Ready")?["status"].string, "True", "within the grace period")
 
         s.clock.advance(11)
-        let unknown = await Kit.eventually {
-            self.condition(try await client.get(.nodes, namespace: nil, name: "n1"), "Ready")?["status"].string == "Unknown"
-        }
+        let unknown = await Kit.eventually { try await self.readyStatus(client) == "Unknown" }
         XCTAssertTrue(unknown)
         let node = try await client.get(.nodes, namespace: nil, name: "n1")
         let ready = condition(node, "Ready")
@@ -81,9 +91,7 @@ final class ClusterNodeLifecycleTests: XCTestCase {
         XCTAssertEqual(condition(node, "DiskPressure")?["reason"].string, "NodeStatusNeverUpdated")
         XCTAssertEqual(condition(node, "DiskPressure")?["message"].string, "Kubelet never posted node status.")
 
-        let podNotReady = await Kit.eventually {
-            self.condition(try await client.get(.pods, namespace: "default", name: "web"), "Ready")?["status"].string == "False"
-        }
+        let podNotReady = await Kit.eventually { try await self.podReadyStatus(client) == "False" }
         XCTAssertTrue(podNotReady)
         let nodeEvent = try await Kit.events(client, reason: "NodeNotReady").first { $0["involvedObject"]["kind"].string == "Node" }
         XCTAssertEqual(nodeEvent?["message"].string, "Node n1 status is now: NodeNotReady")
@@ -106,6 +114,31 @@ final class ClusterNodeLifecycleTests: XCTestCase {
         XCTAssertTrue(untainted)
     }
 
+    /// Without --node-monitor-grace-period a node has 40 s: still Ready after 39 s of silence, NotReady (Unknown)
+    /// with its pods not ready after 41 s.
+    func testDefaultGracePeriodIsFortySeconds() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("n1"))
+        client.seed(.pods, readyPod("web", node: "n1"))
+        let s = start(client) { NodeLifecycleController(context: $0, monitorPeriod: 0.02) }
+        defer { s.task.cancel() }
+        let probed = await waitForProbe(s, "n1")
+        XCTAssertTrue(probed)
+
+        s.clock.advance(39)
+        try await Task.sleep(for: .milliseconds(150))
+        let stillReady = try await readyStatus(client)
+        XCTAssertEqual(stillReady, "True", "39 s is within the default grace")
+        let podStillReady = try await podReadyStatus(client)
+        XCTAssertEqual(podStillReady, "True")
+
+        s.clock.advance(2)
+        let unknown = await Kit.eventually { try await self.readyStatus(client) == "Unknown" }
+        XCTAssertTrue(unknown, "41 s without a heartbeat is past the default grace")
+        let podNotReady = await Kit.eventually { try await self.podReadyStatus(client) == "False" }
+        XCTAssertTrue(podNotReady)
+    }
+
     func testLeaseRenewalKeepsNodeAlive() async throws {
         let client = MemoryClient()
         client.seed(.nodes, Kit.node("n1"))
@@ -126,9 +159,7 @@ final class ClusterNodeLifecycleTests: XCTestCase {
         XCTAssertEqual(condition(node, "Ready")?["status"].string, "True")
 
         s.clock.advance(11)
-        let unknown = await Kit.eventually {
-            self.condition(try await client.get(.nodes, namespace: nil, name: "n1"), "Ready")?["status"].string == "Unknown"
-        }
+        let unknown = await Kit.eventually { try await self.readyStatus(client) == "Unknown" }
         XCTAssertTrue(unknown, "41 s after the last renewal the node is Unknown")
     }
 

@@ -8,14 +8,20 @@ import XCTest
 final class ClusterSchedulerTests: XCTestCase {
     typealias Kit = ClusterTestKit
 
-    /// A scheduler whose binding sets spec.nodeName in the memory client, as the binding REST would.
+    /// A scheduler on the memory client, which answers pods/binding as the API server does.
     func makeScheduler(_ client: MemoryClient, retry: Double = 300) -> (ControllerContext, Scheduler) {
         let context = ControllerContext(client: client)
-        let scheduler = Scheduler(context: context, bind: { ns, name, node in
-            _ = try await client.patch(.pods, namespace: ns, name: name, type: .merge,
-                                       patch: ["spec": ["nodeName": .string(node)]], subresource: nil, fieldManager: "test")
-        }, unschedulableRetryInterval: retry)
-        return (context, scheduler)
+        return (context, Scheduler(context: context, unschedulableRetryInterval: retry))
+    }
+
+    /// Where the pods of the default namespace went, once every one is bound (nil until then).
+    func placements(_ client: MemoryClient) async -> [String: String]? {
+        let bound = await Kit.eventually {
+            try await client.list(.pods, namespace: "default", options: ListOptions()).items
+                .allSatisfy { !($0["spec"]["nodeName"].string ?? "").isEmpty }
+        }
+        guard bound, let pods = try? await client.list(.pods, namespace: "default", options: ListOptions()).items else { return nil }
+        return Dictionary(uniqueKeysWithValues: pods.map { ($0.name ?? "", $0["spec"]["nodeName"].string ?? "") })
     }
 
     func nodeName(_ client: MemoryClient, _ pod: String, _ ns: String = "default") async throws -> String? {
@@ -32,6 +38,10 @@ final class ClusterSchedulerTests: XCTestCase {
 
         let bound = await Kit.eventually { try await self.nodeName(client, "web") == "node-a" }
         XCTAssertTrue(bound)
+        // Placed through pods/binding, as kube-scheduler does, never by writing the pod itself.
+        XCTAssertEqual(client.actions.filter { $0.hasSuffix("pods default/web") }, ["bind pods default/web"])
+        let pod = try await client.get(.pods, namespace: "default", name: "web")
+        XCTAssertEqual(pod["status"]["conditions"].elements.first { $0["type"].string == "PodScheduled" }?["status"].string, "True")
         let scheduled = await Kit.eventually { try await !Kit.events(client, reason: "Scheduled").isEmpty }
         XCTAssertTrue(scheduled)
         let event = try await Kit.events(client, reason: "Scheduled").first
@@ -121,10 +131,12 @@ final class ClusterSchedulerTests: XCTestCase {
         XCTAssertTrue(bound)
     }
 
+    /// Node "big" has 16 times node "small"'s room, so the resource scores alone would put every pod there
+    /// (see testResourceScoresAlonePreferTheBiggerNode); only the spread score sends half of them to "small".
     func testSpreadsReplicaSetPodsAcrossNodes() async throws {
         let client = MemoryClient()
-        client.seed(.nodes, Kit.node("node-a"))
-        client.seed(.nodes, Kit.node("node-b"))
+        client.seed(.nodes, Kit.node("big", cpu: "64", memory: "128Gi"))
+        client.seed(.nodes, Kit.node("small"))
         client.seed(.replicaSets, ["apiVersion": "apps/v1", "kind": "ReplicaSet",
                                    "metadata": ["name": "web", "namespace": "default"],
                                    "spec": ["selector": ["matchLabels": ["app": "web"]]]])
@@ -133,14 +145,65 @@ final class ClusterSchedulerTests: XCTestCase {
         let task = Kit.start(context, [scheduler])
         defer { task.cancel() }
 
-        let allBound = await Kit.eventually {
-            try await client.list(.pods, namespace: "default", options: ListOptions()).items
-                .allSatisfy { !($0["spec"]["nodeName"].string ?? "").isEmpty }
-        }
-        XCTAssertTrue(allBound)
-        let pods = try await client.list(.pods, namespace: "default", options: ListOptions()).items
-        let onA = pods.filter { $0["spec"]["nodeName"].string == "node-a" }.count
-        XCTAssertEqual(onA, 3, "pods of one ReplicaSet spread evenly")
+        let placed = await placements(client)
+        XCTAssertEqual(placed?.values.filter { $0 == "small" }.count, 3, "pods of one ReplicaSet spread evenly")
+    }
+
+    /// The counterpart of the spread tests: without a selector to spread by, the emptier node wins every time.
+    func testResourceScoresAlonePreferTheBiggerNode() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("big", cpu: "64", memory: "128Gi"))
+        client.seed(.nodes, Kit.node("small"))
+        for i in 0..<6 { client.seed(.pods, Kit.pod("web-\(i)", labels: ["app": "web"])) }
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let placed = await placements(client)
+        XCTAssertEqual(placed.map { Set($0.values) }, ["big"])
+    }
+
+    /// "busy" already runs two pods of Service web; "loaded" runs an unrelated pod holding half its cpu and
+    /// memory. The resource scores prefer "busy" (92 against 47); the Service's spread must win (weight 2 × 100).
+    func testSpreadsServicePodsAwayFromNodesRunningThem() async throws {
+        let client = MemoryClient()
+        client.seed(.nodes, Kit.node("busy"))
+        client.seed(.nodes, Kit.node("loaded"))
+        client.seed(.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "web", "namespace": "default"],
+                                "spec": ["selector": ["app": "web"], "ports": [["port": 80]]]])
+        client.seed(.pods, Kit.pod("web-old-1", node: "busy", labels: ["app": "web"]))
+        client.seed(.pods, Kit.pod("web-old-2", node: "busy", labels: ["app": "web"]))
+        client.seed(.pods, Kit.pod("batch", node: "loaded", cpu: "2", memory: "4Gi"))
+        client.seed(.pods, Kit.pod("web-new", labels: ["app": "web"]))
+        let (context, scheduler) = makeScheduler(client)
+        let task = Kit.start(context, [scheduler])
+        defer { task.cancel() }
+
+        let bound = await Kit.eventually { try await self.nodeName(client, "web-new") != nil }
+        XCTAssertTrue(bound)
+        let node = try await nodeName(client, "web-new")
+        XCTAssertEqual(node, "loaded")
+    }
+
+    func testSpreadScoreCountsMatchingPodsPerNode() throws {
+        var busy = SchedulerNodeInfo(node: Kit.node("busy"))
+        var some = SchedulerNodeInfo(node: Kit.node("some"))
+        let idle = SchedulerNodeInfo(node: Kit.node("idle"))
+        for i in 0..<4 { busy.add(Kit.pod("web-\(i)", node: "busy", labels: ["app": "web", "tier": "front"])) }
+        some.add(Kit.pod("web-9", node: "some", labels: ["app": "web", "tier": "front"]))
+        // Neither counts: another namespace, and a pod on its way out.
+        some.add(Kit.pod("web-x", namespace: "other", node: "some", labels: ["app": "web", "tier": "front"]))
+        var leaving = Kit.pod("web-y", node: "some", labels: ["app": "web", "tier": "front"])
+        leaving["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        some.add(leaving)
+        // Matches one selector only: the selectors of a pod's Services and ReplicaSets count together (ANDed).
+        some.add(Kit.pod("web-back", node: "some", labels: ["app": "web", "tier": "back"]))
+        let pod = Kit.pod("web-new", labels: ["app": "web", "tier": "front"])
+        let selectors = [LabelSelector(matchLabels: ["app": "web"]), LabelSelector(matchLabels: ["tier": "front"])]
+
+        let scores = SchedulerScoring.spread(pod, nodes: [busy, some, idle], selectors: selectors)
+        XCTAssertEqual(scores, ["busy": 0, "some": 75, "idle": 100])
+        XCTAssertEqual(SchedulerScoring.spread(pod, nodes: [busy, some, idle], selectors: []), [:], "nothing to spread by")
     }
 
     func testSkipsPodsThatAreNotOurs() async throws {

@@ -38,6 +38,9 @@ final class WorkloadsSerializedClient: KubeClient, Sendable {
     func delete(_ r: ResourceType, namespace: String?, name: String, options: JSON) async throws {
         try await gate.run { try await self.inner.delete(r, namespace: namespace, name: name, options: options) }
     }
+    func bind(_ binding: JSON, namespace: String) async throws {
+        try await gate.run { try await self.inner.bind(binding, namespace: namespace) }
+    }
 }
 
 /// A FIFO async mutex.
