@@ -60,8 +60,7 @@ extension ManagedFields {
             }
         }
         guard !errors.isEmpty else { return }
-        let status = Admission.invalidStatus(kind: optionsKind, group: "meta.k8s.io", name: "", errors: errors)
-        throw APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid").withStatus(status)
+        throw APIError.invalid(kind: optionsKind, group: "meta.k8s.io", "", errors)
     }
 }
 
