@@ -37,12 +37,18 @@ public struct ProxyRenderer: Sendable {
     static let masqueradingChain = "masquerading"
 
     /// Netfilter's standard priorities: dstnat is -100, srcnat 100. Filter chains run just before DNAT
-    /// (they must see the Service address), and once more just after it for host traffic.
+    /// (they must see the Service address), and once more just after it.
     /// (nft 1.0.6 accepts the symbolic `dstnat` only on prerouting, so numbers are written out.)
+    ///
+    /// Unlike kube-proxy, traffic that is not DNATed is checked in prerouting, not forward: the service CIDR is
+    /// routed into the bridge, so a pod's packet to a Service without endpoints would be forwarded back out of
+    /// the interface it came in on, and the kernel sends the pod an ICMP redirect before the forward hook runs.
+    /// That redirect uses up the pod's ICMP rate-limit budget, and the port-unreachable a UDP reject sends is
+    /// then suppressed: the UDP client would wait for its timeout instead of failing at once.
     static let baseChains: [(name: String, type: String, hook: String, priority: Int)] = [
         ("filter-prerouting", "filter", "prerouting", -110),
+        ("filter-prerouting-post-dnat", "filter", "prerouting", -90),
         ("filter-input", "filter", "input", -110),
-        ("filter-forward", "filter", "forward", -110),
         ("filter-output", "filter", "output", -110),
         ("filter-output-post-dnat", "filter", "output", -90),
         ("nat-prerouting", "nat", "prerouting", -100),
@@ -53,14 +59,15 @@ public struct ProxyRenderer: Sendable {
     /// Raw-priority chains, only with `nodeLocalDNS`.
     static let notrackChains: [(name: String, hook: String)] = [("raw-prerouting", "prerouting"), ("raw-output", "output")]
 
-    /// Which base chain jumps to which top-level chain, and on what condition. Reject is only allowed
-    /// from input, forward and output, hence no endpoint checks in prerouting.
+    /// Which base chain jumps to which top-level chain, and on what condition. (kube-proxy checks forwarded
+    /// traffic in forward, for old kernels that reject only in input, forward and output; current kernels
+    /// reject in prerouting too, which is used here for the reason given at `baseChains`.)
     static let jumps: [(from: String, to: String, condition: String)] = [
         ("filter-prerouting", firewallCheckChain, "ct state new"),
+        ("filter-prerouting", serviceEndpointsCheckChain, "ct state new"),
+        ("filter-prerouting-post-dnat", clusterIPsCheckChain, "ct state new"),
         ("filter-input", nodePortEndpointsCheckChain, "ct state new"),
         ("filter-input", serviceEndpointsCheckChain, "ct state new"),
-        ("filter-forward", serviceEndpointsCheckChain, "ct state new"),
-        ("filter-forward", clusterIPsCheckChain, "ct state new"),
         ("filter-output", serviceEndpointsCheckChain, "ct state new"),
         ("filter-output", firewallCheckChain, "ct state new"),
         ("filter-output-post-dnat", clusterIPsCheckChain, "ct state new"),

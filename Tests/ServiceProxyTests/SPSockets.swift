@@ -167,9 +167,19 @@ enum SPSockets {
     }
 
     /// Sends one datagram from a connected UDP socket and waits for the answer (which must come from
-    /// the address sent to, i.e. be un-NATed).
+    /// the address sent to, i.e. be un-NATed); nil when none came.
     static func udpRequest(from netns: String?, to ip: String, port: Int, message: String,
                            timeoutMs: Int32 = 2000) throws -> String? {
+        if case .answered(let text) = try udpExchange(from: netns, to: ip, port: port, message: message, timeoutMs: timeoutMs) {
+            return text
+        }
+        return nil
+    }
+
+    /// One datagram and what came back: an answer, a refusal (an ICMP port unreachable, reported on the
+    /// connected socket as ECONNREFUSED), or nothing within the timeout.
+    static func udpExchange(from netns: String?, to ip: String, port: Int, message: String,
+                            timeoutMs: Int32 = 2000) throws -> Outcome {
         try inNetns(netns) {
             let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { throw SysError(call: "socket", errno: errno) }
@@ -181,10 +191,11 @@ enum SPSockets {
             guard rc == 0 else { throw SysError(call: "connect udp \(ip):\(port)", errno: errno) }
             _ = message.withCString { send(fd, $0, strlen($0), 0) }
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&p, 1, timeoutMs) > 0 else { return nil }
+            guard poll(&p, 1, timeoutMs) > 0 else { return .timedOut }
             var buf = [UInt8](repeating: 0, count: 2048)
             let n = recv(fd, &buf, buf.count, 0)
-            return n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : nil
+            if n >= 0 { return .answered(String(decoding: buf[0..<n], as: UTF8.self)) }
+            return errno == ECONNREFUSED ? .refused : .failed(errno)
         }
     }
 }

@@ -40,15 +40,20 @@ final class ServiceProxyRendererTests: XCTestCase {
         XCTAssertEqual(hooks["nat-prerouting"], "type nat hook prerouting priority -100; policy accept;")
         XCTAssertEqual(hooks["nat-output"], "type nat hook output priority -100; policy accept;")
         XCTAssertEqual(hooks["nat-postrouting"], "type nat hook postrouting priority 100; policy accept;")
-        XCTAssertEqual(hooks["filter-forward"], "type filter hook forward priority -110; policy accept;")
+        XCTAssertEqual(hooks["filter-prerouting"], "type filter hook prerouting priority -110; policy accept;")
+        XCTAssertEqual(hooks["filter-prerouting-post-dnat"], "type filter hook prerouting priority -90; policy accept;")
+        // Forwarded traffic is checked in prerouting, before the kernel routes it back into the bridge.
+        XCTAssertNil(hooks["filter-forward"])
         XCTAssertEqual(hooks["filter-output"], "type filter hook output priority -110; policy accept;")
         XCTAssertEqual(hooks["filter-output-post-dnat"], "type filter hook output priority -90; policy accept;")
         XCTAssertEqual(hooks["filter-input"], "type filter hook input priority -110; policy accept;")
         XCTAssertEqual(r.chain("nat-prerouting")?.rules, ["jump services"])
         XCTAssertEqual(r.chain("nat-output")?.rules, ["jump services"])
         XCTAssertEqual(r.chain("nat-postrouting")?.rules, ["jump masquerading"])
-        XCTAssertEqual(r.chain("filter-forward")?.rules,
-                       ["ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check"])
+        XCTAssertEqual(r.chain("filter-prerouting")?.rules,
+                       ["ct state new jump firewall-check", "ct state new jump service-endpoints-check"])
+        XCTAssertEqual(r.chain("filter-prerouting-post-dnat")?.rules, ["ct state new jump cluster-ips-check"])
+        XCTAssertEqual(r.chain("filter-output-post-dnat")?.rules, ["ct state new jump cluster-ips-check"])
         XCTAssertEqual(r.chain("masquerading")?.rules,
                        ["mark and 0x4000 == 0 return", "mark set mark xor 0x4000", "masquerade fully-random"])
         XCTAssertEqual(r.chain("mark-for-masquerade")?.rules, ["mark set mark or 0x4000"])

@@ -88,12 +88,18 @@ final class ServiceProxyTrafficTests: XCTestCase {
                                                      ports: [SPFixture.slicePort("http", 8080),
                                                              SPFixture.slicePort("dns", 5353, proto: "UDP")],
                                                      endpoints: [endpoint(Self.ipA)]))
-        client.seed(.services, SPFixture.service("empty", clusterIP: "10.251.0.11", ports: [SPFixture.port(80)]))
+        client.seed(.services, SPFixture.service("empty", clusterIP: "10.251.0.11",
+                                                 ports: [SPFixture.port(80), SPFixture.port(53, proto: "UDP")]))
         let config = ProxyConfig(tableName: Self.table, serviceCIDR: Self.serviceCIDR, nodeIPs: [Self.gateway],
                                  nodeName: "node-1", bridgeName: Self.bridge)
         let proxy = ServiceProxy(client: client, config: config)
         proxyTask = Task { await proxy.run() }
         await spWaitUntil("the proxy's first sync") { proxy.appliedRuleset != nil }
+
+        // UDP refusals reach a pod: no endpoints, and a port the ClusterIP does not serve. First, before this pod's
+        // traffic to other pods on the bridge draws ICMP redirects, which share the rate limit with these errors.
+        XCTAssertEqual(try SPSockets.udpExchange(from: Self.podB, to: "10.251.0.11", port: 53, message: "anyone?"), .refused)
+        XCTAssertEqual(try SPSockets.udpExchange(from: Self.podB, to: "10.251.0.10", port: 54, message: "anyone?"), .refused)
 
         // Pod → ClusterIP (TCP and UDP), host → ClusterIP.
         let fromPod = try SPSockets.tcpRequest(from: Self.podB, to: "10.251.0.10", port: 80)

@@ -271,8 +271,13 @@ def attach_node(base, kubeconfig):
 
 
 def stop_node(srv):
-    """Deletes every pod (so the agent tears them down), stops the server and resets the host."""
+    """Deletes every pod (so the agent tears them down), stops the server and resets the host, checking that the
+    reset removed the proxy table and the bridge."""
     from test_node_agent import run
     srv.kubectl("delete", "pods", "--all", "-A", "--wait=true", "--timeout=60s", check=False)
     srv.stop()
-    run(swiftlet_bin(), "reset", "--data-dir", str(srv.data_dir), check=False)
+    r = run(swiftlet_bin(), "reset", "--data-dir", str(srv.data_dir), check=False)
+    assert r.returncode == 0, f"swiftlet reset failed: {r.stdout}{r.stderr}"
+    # Uninstall leaves nothing behind: no proxy table, no bridge.
+    assert run("nft", "list", "table", "ip", "swiftlet", check=False).returncode != 0, "swiftlet reset left the nftables table"
+    assert run("ip", "link", "show", "swiftlet0", check=False).returncode != 0, "swiftlet reset left the bridge"

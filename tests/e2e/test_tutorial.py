@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 from pathlib import Path
+from secrets import token_hex
 
 import pexpect
 import pytest
@@ -108,12 +109,19 @@ def test_the_tutorial(node, tmp_path):
     assert re.search(r"^Selector:\s+run=my-nginx$", out, re.M) and re.search(r"^TargetPort:\s+80/TCP$", out, re.M)
     ep = parse_table(k(node, "get", "ep", "my-nginx").stdout)[1][0]
     assert sorted(ep["ENDPOINTS"].split(",")) == [f"{ip}:80" for ip in ips]
-    # The ClusterIP answers from the node, spread over both pods.
-    for _ in range(20):
-        assert "Welcome to nginx!" in curl(f"http://{cluster_ip}/").stdout
-    for p in pods:
-        wait_until(lambda: '"GET / HTTP/1.1" 200' in k(node, "logs", p["metadata"]["name"]).stdout, timeout=20,
-                   message=f"{p['metadata']['name']} served ClusterIP requests")
+    # The ClusterIP answers from the node, spread over both pods: 20 requests, each with a path of its own, all
+    # in the pods' logs together, each pod with some of them.
+    run_id = token_hex(3)
+    paths = {f"/?hit={run_id}-{n}" for n in range(20)}
+    for path in sorted(paths):
+        assert "Welcome to nginx!" in curl(f"http://{cluster_ip}{path}").stdout
+
+    def hits_by_pod():
+        found = {p["metadata"]["name"]: set(re.findall(r'"GET (/\?hit=' + run_id + r'-\d+) HTTP/1\.1" 200',
+                                                       k(node, "logs", p["metadata"]["name"]).stdout)) for p in pods}
+        return found if set().union(*found.values()) == paths else None
+    hits = wait_until(hits_by_pod, timeout=20, message="the 20 ClusterIP requests in the pods' logs")
+    assert all(hits.values()), {name: len(h) for name, h in hits.items()}
 
     # --- Accessing the Service: environment variables only in pods started after the Service.
     late = k(node, "get", "events", "--field-selector", f"involvedObject.name={pods[0]['metadata']['name']}").stdout
@@ -127,6 +135,8 @@ def test_the_tutorial(node, tmp_path):
     assert SERVICE_VARS <= env.keys()
     assert {k_ for k_ in env if k_.startswith("MY_NGINX")} == SERVICE_VARS
     assert env["MY_NGINX_SERVICE_HOST"] == cluster_ip and env["MY_NGINX_SERVICE_PORT"] == "80"
+    assert env["MY_NGINX_PORT"] == env["MY_NGINX_PORT_80_TCP"] == f"tcp://{cluster_ip}:80"
+    assert (env["MY_NGINX_PORT_80_TCP_PROTO"], env["MY_NGINX_PORT_80_TCP_PORT"], env["MY_NGINX_PORT_80_TCP_ADDR"]) == ("tcp", "80", cluster_ip)
     assert env["KUBERNETES_SERVICE_HOST"] == "10.96.0.1" and env["KUBERNETES_SERVICE_PORT"] == "443"
 
     # --- DNS
@@ -140,8 +150,12 @@ def test_the_tutorial(node, tmp_path):
         child.sendline("")
         child.sendline("nslookup my-nginx; echo lookup-$((40+2))")
         child.expect("lookup-42")
-        lookup = child.before
-        assert "10.96.0.10" in lookup and cluster_ip in lookup and "my-nginx" in lookup, lookup
+        lookup = child.before.replace("\r", "")
+        # busybox's nslookup: the kube-dns Server line, then the Service's name and its ClusterIP (older busybox
+        # prints "Address 1: <ip> <name>", newer "Address: <ip>").
+        assert re.search(r"^Server:\s+10\.96\.0\.10$", lookup, re.M), lookup
+        assert re.search(r"^Name:\s+my-nginx(\.default\.svc\.cluster\.local)?$", lookup, re.M), lookup
+        assert re.search(r"^Address( 1)?:\s+" + re.escape(cluster_ip) + r"(\s+my-nginx\.default\.svc\.cluster\.local)?$", lookup, re.M), lookup
         child.sendline("exit")
         child.expect(pexpect.EOF)
     finally:
