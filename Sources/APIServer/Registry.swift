@@ -70,7 +70,8 @@ public final class Registry: Sendable {
     func create(_ t: ResourceType, namespace: String?, body: BodyCodec.Decoded, options: WriteOptions) throws -> (JSON, [String]) {
         var obj = body.object
         try checkTypeMeta(t, &obj)
-        let warnings = try checkFields(t, obj, duplicates: body.duplicateFields, options: options)
+        let warnings = try checkFields(t, obj, body: body, options: options)
+        Admission.dropUnknownFields(kind: t.admissionKind, object: &obj)
         try prepareMetadataForCreate(t, namespace: namespace, &obj)
         if t.namespaced, let ns = obj.namespace { try requireNamespace(ns, creating: true) }
         Admission.applyDefaults(kind: t.admissionKind, to: &obj)
@@ -113,20 +114,62 @@ public final class Registry: Sendable {
         obj["kind"] = .string(t.kind)
     }
 
-    /// Strict/Warn/Ignore field validation, done on what the client sent (before defaults).
-    func checkFields(_ t: ResourceType, _ obj: JSON, duplicates: [String], options: WriteOptions) throws -> [String] {
-        guard options.fieldValidation != .ignore else { return [] }
-        var problems = duplicates.map { "duplicate field \"\($0)\"" }
-        problems += Admission.unknownFields(kind: t.admissionKind, object: obj).map { "unknown field \"\($0)\"" }
+    /// Strict/Warn/Ignore field validation of a POST or PUT body, done on what the client sent (before defaults).
+    /// Values of the wrong type are refused whatever the directive: Ignore ignores only unknown and repeated fields.
+    func checkFields(_ t: ResourceType, _ obj: JSON, body: BodyCodec.Decoded, options: WriteOptions) throws -> [String] {
         let typeErrors = Admission.decodeErrors(kind: t.admissionKind, object: obj)
         if !typeErrors.isEmpty {
-            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): \(typeErrors.joined(separator: ", "))")
+            throw APIError.badRequest(Admission.decodeErrorMessage(kind: t.kind, version: t.version, error: typeErrors.joined(separator: ", ")))
         }
-        guard !problems.isEmpty else { return [] }
+        guard options.fieldValidation != .ignore else { return [] }
+        let report = body.strictReport(unknown: Admission.unknownFields(kind: t.admissionKind, object: obj))
+        guard !report.isEmpty else { return [] }
         if options.fieldValidation == .strict {
-            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): strict decoding error: \(problems.joined(separator: ", "))")
+            throw APIError.badRequest(Admission.decodeErrorMessage(
+                kind: t.kind, version: t.version, error: "strict decoding error: " + report.errors.joined(separator: ", ")))
         }
-        return problems
+        return report.warnings
+    }
+
+    /// The same for an object decoded elsewhere, whose repeated keys (if any) are JSON paths.
+    func checkFields(_ t: ResourceType, _ obj: JSON, duplicates: [String], options: WriteOptions) throws -> [String] {
+        try checkFields(t, obj, body: BodyCodec.Decoded(object: obj, duplicateFields: duplicates), options: options)
+    }
+
+    /// Field validation of a merge, strategic-merge or JSON patch, as Kubernetes' patch handler does it: problems are
+    /// looked for in the patched object (repeated keys in the patch itself), and a refusal is 422 on the `patch` field.
+    func checkPatchedFields(_ t: ResourceType, _ patched: JSON, patchType: String, patch: [UInt8], options: WriteOptions) throws -> [String] {
+        if let typeError = Admission.decodeErrors(kind: t.admissionKind, object: patched).first {
+            throw patchInvalid(patched, patchType: patchType, patch: patch, detail: typeError)
+        }
+        guard options.fieldValidation != .ignore else { return [] }
+        var repeats: [String] = []
+        var order: [String] = []
+        // JSON patches are lists of operations: a key repeated there is not a field of the object.
+        if patchType != "application/json-patch+json" {
+            _ = try? JSON.parse(patch, duplicateKeys: &repeats)
+            if repeats.count > 1 { order = JSON.keyPathsInDocumentOrder(patch) }
+        }
+        let report = StrictDecodingReport.forPatch(patchDuplicates: repeats, keyOrder: order,
+                                                   unknown: Admission.unknownFields(kind: t.admissionKind, object: patched))
+        guard !report.isEmpty else { return [] }
+        if options.fieldValidation == .strict {
+            throw patchInvalid(patched, patchType: patchType, patch: patch,
+                               detail: "strict decoding error: " + report.errors.joined(separator: ", "))
+        }
+        return report.warnings
+    }
+
+    /// `"" is invalid: patch: Invalid value: "...": <detail>`: strategic merge patches show the patch as Go prints
+    /// the decoded map, merge and JSON patches show the patched object.
+    func patchInvalid(_ patched: JSON, patchType: String, patch: [UInt8], detail: String) -> APIError {
+        let shown = patchType == "application/strategic-merge-patch+json"
+            ? Admission.goPlainValue((try? JSON.parse(patch)) ?? .null)
+            : patched.jsonString
+        var status = Admission.invalidStatus(kind: "", group: "", name: "", errors: [.invalid("patch", .string(shown), detail)])
+        status["details"]["name"] = .null
+        status["details"]["kind"] = .null
+        return APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid patch").withStatus(status)
     }
 
     func prepareMetadataForCreate(_ t: ResourceType, namespace: String?, _ obj: inout JSON) throws {
@@ -297,6 +340,8 @@ public final class Registry: Sendable {
                     throw APIError.conflict(t, name)
                 }
                 desired = carryOver(t, from: current, to: desired, subresource: subresource)
+                // What the kind's types do not have is never stored (after field validation has reported it).
+                Admission.dropUnknownFields(kind: t.admissionKind, object: &desired)
                 if subresource == nil {
                     Admission.applyDefaults(kind: t.admissionKind, to: &desired)
                     if t.kind == "Service" && t.group.isEmpty { (desired, claimed) = try allocate(desired, old: current, t) }
@@ -350,14 +395,16 @@ public final class Registry: Sendable {
                 }
             } else {
                 try checkTypeMeta(t, &desired)
-                warnings = try checkFields(t, desired, duplicates: decoded.duplicateFields, options: options)
+                warnings = try checkFields(t, desired, body: decoded, options: options)
             }
         case .patch(let type, let body):
             desired = try Patching.apply(type: type, body: body, to: base, kind: t.admissionKind, resource: t)
             if !isScale {
                 try checkTypeMeta(t, &desired)
-                if type != "application/json-patch+json" {
+                if type == "application/apply-patch+yaml" {
                     warnings = try checkFields(t, desired, duplicates: [], options: options)
+                } else {
+                    warnings = try checkPatchedFields(t, desired, patchType: type, patch: body, options: options)
                 }
             }
         }

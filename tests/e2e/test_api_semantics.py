@@ -1,0 +1,250 @@
+"""API semantics that kubectl relies on, against Kubernetes' wording: field validation (Strict/Warn/Ignore), the two
+Event APIs, compacted watches (410), dry runs, paging, 405/406, immutable fields, discovery and OpenAPI, and the
+Scale subresource. One `swiftlet server --no-agent` for the module, with a small watch history so that a test can
+compact it."""
+
+import json
+import queue
+import re
+import subprocess
+import threading
+
+import pytest
+
+from e2e_lib import assert_status, parse_table, unique
+
+
+def warnings_of(resp):
+    """The texts of a response's `Warning: 299 - "..."` headers, in order."""
+    out = []
+    for value in resp.headers.get_all("Warning") or []:
+        m = re.fullmatch(r'299 - "(.*)"', value, re.S)
+        assert m, f"malformed Warning header {value!r}"
+        out.append(m.group(1).replace('\\"', '"'))
+    return out
+
+
+def deployment(name, app=None, **spec):
+    app = app or name
+    body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": {"app": app}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": app}},
+                     "template": {"metadata": {"labels": {"app": app}},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    body["spec"].update(spec)
+    return body
+
+
+def stored(api, path):
+    r = api.get(path)
+    return r.json() if r.status == 200 else None
+
+
+# --------------------------------------------------------------------------- 1. field validation
+
+# A Deployment body with an unknown metadata field, a repeated metadata field, unknown spec fields (one also
+# repeated), a repeated known field and an unknown and a repeated field in a container: Kubernetes' own test body.
+INVALID_DEPLOYMENT_JSON = """{
+  "apiVersion": "apps/v1", "kind": "Deployment",
+  "metadata": {"name": "%(name)s", "name": "%(name)s", "unknownMeta": "x", "labels": {"app": "fv"}},
+  "spec": {"unknown1": "val1", "unknownDupe": "valDupe", "unknownDupe": "valDupe2",
+           "paused": true, "paused": false,
+           "selector": {"matchLabels": {"app": "fv"}},
+           "template": {"metadata": {"labels": {"app": "fv"}},
+                        "spec": {"containers": [{"name": "nginx", "image": "nginx:latest", "unknownNested": "val1",
+                                                 "imagePullPolicy": "Always", "imagePullPolicy": "Never"}]}}}
+}"""
+
+JSON_PROBLEMS = ['duplicate field "metadata.name"', 'unknown field "metadata.unknownMeta"',
+                 'unknown field "spec.unknown1"', 'unknown field "spec.unknownDupe"', 'duplicate field "spec.paused"',
+                 'unknown field "spec.template.spec.containers[0].unknownNested"',
+                 'duplicate field "spec.template.spec.containers[0].imagePullPolicy"']
+
+INVALID_DEPLOYMENT_YAML = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %(name)s
+  name: %(name)s
+  unknownMeta: x
+  labels:
+    app: fv
+spec:
+  unknown1: val1
+  unknownDupe: valDupe
+  unknownDupe: valDupe2
+  paused: true
+  paused: false
+  selector:
+    matchLabels:
+      app: fv
+  template:
+    metadata:
+      labels:
+        app: fv
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:latest
+        unknownNested: val1
+        imagePullPolicy: Always
+        imagePullPolicy: Never
+"""
+
+YAML_REPEATS = ['line 5: key "name" already set in map', 'line 12: key "unknownDupe" already set in map',
+                'line 14: key "paused" already set in map', 'line 28: key "imagePullPolicy" already set in map']
+YAML_UNKNOWN = ['unknown field "metadata.unknownMeta"', 'unknown field "spec.template.spec.containers[0].unknownNested"',
+                'unknown field "spec.unknown1"', 'unknown field "spec.unknownDupe"']
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/yaml"])
+def test_post_strict_refuses_unknown_and_repeated_fields_in_kubernetes_order(api, ns, content_type):
+    name = unique("fv-strict")
+    body = (INVALID_DEPLOYMENT_JSON if content_type == "application/json" else INVALID_DEPLOYMENT_YAML) % {"name": name}
+    r = api.post(f"/apis/apps/v1/namespaces/{ns}/deployments?fieldValidation=Strict", body, content_type=content_type)
+    st = assert_status(r, 400, "BadRequest")
+    if content_type == "application/json":
+        problems = ", ".join(JSON_PROBLEMS)
+    else:
+        problems = "yaml: unmarshal errors:\n  " + "\n  ".join(YAML_REPEATS) + ", " + ", ".join(YAML_UNKNOWN)
+    assert st["message"] == ('Deployment in version "v1" cannot be handled as a Deployment: '
+                             f"strict decoding error: {problems}"), st["message"]
+    assert stored(api, f"/apis/apps/v1/namespaces/{ns}/deployments/{name}") is None
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/yaml"])
+@pytest.mark.parametrize("directive", ["Warn", None])
+def test_post_warn_creates_with_one_warning_per_problem(api, ns, content_type, directive):
+    """Warn is also what the server does when the client names no directive."""
+    name = unique("fv-warn")
+    body = (INVALID_DEPLOYMENT_JSON if content_type == "application/json" else INVALID_DEPLOYMENT_YAML) % {"name": name}
+    query = f"?fieldValidation={directive}" if directive else ""
+    r = api.post(f"/apis/apps/v1/namespaces/{ns}/deployments{query}", body, content_type=content_type)
+    assert r.status == 201, r
+    expected = JSON_PROBLEMS if content_type == "application/json" else YAML_REPEATS + YAML_UNKNOWN
+    assert warnings_of(r) == expected
+    obj = stored(api, f"/apis/apps/v1/namespaces/{ns}/deployments/{name}")
+    # The last of a repeated key wins; unknown fields are dropped.
+    assert obj["spec"]["paused"] is False
+    assert obj["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "Never"
+    assert "unknown1" not in obj["spec"] and "unknownMeta" not in obj["metadata"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/yaml"])
+def test_post_ignore_creates_silently(api, ns, content_type):
+    name = unique("fv-ignore")
+    body = (INVALID_DEPLOYMENT_JSON if content_type == "application/json" else INVALID_DEPLOYMENT_YAML) % {"name": name}
+    r = api.post(f"/apis/apps/v1/namespaces/{ns}/deployments?fieldValidation=Ignore", body, content_type=content_type)
+    assert r.status == 201, r
+    assert warnings_of(r) == []
+    assert stored(api, f"/apis/apps/v1/namespaces/{ns}/deployments/{name}")["spec"]["paused"] is False
+
+
+@pytest.mark.parametrize("directive", ["Strict", "Warn", "Ignore"])
+def test_wrong_types_are_refused_whatever_the_directive(api, ns, directive):
+    """Ignore ignores unknown and repeated fields only: a value of the wrong type never decodes."""
+    name = unique("fv-type")
+    body = deployment(name, replicas="three")
+    r = api.post(f"/apis/apps/v1/namespaces/{ns}/deployments?fieldValidation={directive}", body)
+    st = assert_status(r, 400, "BadRequest")
+    assert st["message"] == ('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal '
+                             'string into Go struct field DeploymentSpec.spec.replicas of type int32'), st["message"]
+    assert stored(api, f"/apis/apps/v1/namespaces/{ns}/deployments/{name}") is None
+
+
+def test_put_is_validated_like_post(api, ns):
+    name = unique("fv-put")
+    # The same selector as the invalid body's, which may not change.
+    assert api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(name, app="fv")).status == 201
+    path = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
+    body = INVALID_DEPLOYMENT_JSON % {"name": name}
+    st = assert_status(api.put(path + "?fieldValidation=Strict", body), 400, "BadRequest")
+    assert st["message"].endswith("strict decoding error: " + ", ".join(JSON_PROBLEMS)), st["message"]
+    assert "paused" not in stored(api, path)["spec"]   # (the controllers write status, so compare the spec)
+    r = api.put(path + "?fieldValidation=Warn", body)
+    assert r.status == 200, r
+    assert warnings_of(r) == JSON_PROBLEMS
+    assert stored(api, path)["spec"]["paused"] is False
+
+
+def test_patch_strict_is_422_on_the_patch_field(api, ns):
+    """Kubernetes' patch handler refuses with `"" is invalid: patch: Invalid value: ...` (422), not 400; the patch's
+    own repeated keys come first (in the patch's order), then the patched object's unknown fields, sorted."""
+    name = unique("fv-patch")
+    path = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
+    assert api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(name)).status == 201
+    patch = ('{"spec": {"unknown1": "val1", "paused": true, "paused": false, "template": {"spec": {"containers": '
+             '[{"name": "c", "unknownNested": "v", "imagePullPolicy": "Always", "imagePullPolicy": "Never"}]}}}}')
+    problems = ('strict decoding error: duplicate field "spec.paused", '
+                'duplicate field "spec.template.spec.containers[0].imagePullPolicy", '
+                'unknown field "spec.template.spec.containers[0].unknownNested", unknown field "spec.unknown1"')
+    for ptype in ["application/merge-patch+json", "application/strategic-merge-patch+json"]:
+        r = api.request("PATCH", path + "?fieldValidation=Strict", body=patch, content_type=ptype)
+        st = assert_status(r, 422, "Invalid")
+        assert st["message"].startswith(' "" is invalid: patch: Invalid value: "'), st["message"]
+        assert st["message"].endswith('": ' + problems), st["message"]
+        cause = st["details"]["causes"][0]
+        assert cause["field"] == "patch" and cause["reason"] == "FieldValueInvalid", st
+    # A strategic merge patch is shown as Go prints the decoded patch map.
+    assert 'Invalid value: "map[spec:map[paused:false template:map[spec:map[containers:[map[' in st["message"]
+    assert "paused" not in stored(api, path)["spec"]
+    # Warn (the default): the same patch applies, with one warning per problem. (A merge patch would replace the
+    # container list and lose the image, so this one merges by name.)
+    r = api.request("PATCH", path, body=patch, content_type="application/strategic-merge-patch+json")
+    assert r.status == 200, r
+    assert warnings_of(r) == problems.removeprefix("strict decoding error: ").split(", ")
+    r = api.request("PATCH", path + "?fieldValidation=Ignore", body='{"spec": {"unknown2": 1, "paused": true}}',
+                    content_type="application/merge-patch+json")
+    assert r.status == 200 and warnings_of(r) == [], r
+    assert r.json()["spec"]["paused"] is True
+
+
+def test_patch_with_a_wrong_type_is_422_even_with_ignore(api, ns):
+    name = unique("fv-patch-type")
+    path = f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
+    assert api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(name)).status == 201
+    r = api.request("PATCH", path + "?fieldValidation=Ignore", body='{"spec": {"replicas": "three"}}',
+                    content_type="application/merge-patch+json")
+    st = assert_status(r, 422, "Invalid")
+    assert st["message"].endswith('": json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas '
+                                  'of type int32'), st["message"]
+    assert stored(api, path)["spec"]["replicas"] == 1
+
+
+UNKNOWN_FIELD_CONFIGMAP = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}
+  unknownMeta: x
+data:
+  k: v
+"""
+
+
+def test_kubectl_validate_strict_warn_ignore(server, ns):
+    strict, warn, ignore = unique("cm-strict"), unique("cm-warn"), unique("cm-ignore")
+    r = server.kubectl("create", "-n", ns, "--validate=strict", "-f", "-",
+                       input=UNKNOWN_FIELD_CONFIGMAP.format(name=strict), check=False)
+    assert r.returncode != 0
+    assert ('Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled '
+            'as a ConfigMap: strict decoding error: unknown field "metadata.unknownMeta"') in r.stderr, r.stderr
+    assert "NotFound" in server.kubectl("get", "-n", ns, "configmap", strict, check=False).stderr
+
+    r = server.kubectl("create", "-n", ns, "--validate=warn", "-f", "-", input=UNKNOWN_FIELD_CONFIGMAP.format(name=warn))
+    assert r.stdout.strip() == f"configmap/{warn} created"
+    assert 'Warning: unknown field "metadata.unknownMeta"' in r.stderr, r.stderr
+
+    r = server.kubectl("create", "-n", ns, "--validate=ignore", "-f", "-",
+                       input=UNKNOWN_FIELD_CONFIGMAP.format(name=ignore))
+    assert r.stdout.strip() == f"configmap/{ignore} created"
+    assert "Warning" not in r.stderr, r.stderr
+    got = json.loads(server.kubectl("get", "-n", ns, "configmap", ignore, "-o", "json").stdout)
+    assert got["data"] == {"k": "v"} and "unknownMeta" not in got["metadata"]
+
+
+def test_kubectl_patch_warns_about_unknown_fields(server, ns):
+    """kubectl patch names no directive: the server's default is Warn. (A ConfigMap: no controller writes it
+    between kubectl's read and its patch, so "no change" is the server's doing.)"""
+    name = unique("fv-kpatch")
+    server.kubectl("create", "configmap", name, "-n", ns, "--from-literal=k=v")
+    r = server.kubectl("patch", "-n", ns, "configmap", name, "--type", "merge", "-p", '{"unknownPatch":1}')
+    assert 'Warning: unknown field "unknownPatch"' in r.stderr, r.stderr
+    assert r.stdout.strip() == f"configmap/{name} patched (no change)"
