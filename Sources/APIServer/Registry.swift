@@ -31,7 +31,7 @@ public final class Registry: Sendable {
 
     func get(_ t: ResourceType, namespace: String?, name: String) throws -> JSON {
         guard let obj = store.get(key(t, namespace, name)) else { throw APIError.notFound(t, name) }
-        return obj
+        return StorageConversion.toView(t, obj)
     }
 
     struct ListResult {
@@ -57,7 +57,7 @@ public final class Registry: Sendable {
         }
         var result = ListResult(items: [], resourceVersion: String(rv))
         let end = limit.map { $0 > 0 ? min(items.count, start + $0) : items.count } ?? items.count
-        result.items = Array(items[start..<end])
+        result.items = items[start..<end].map { StorageConversion.toView(t, $0) }
         if end < items.count, let last = result.items.last {
             result.continueToken = ContinueToken.encode(ContinueToken.sortKey(last))
             result.remaining = items.count - end
@@ -87,9 +87,9 @@ public final class Registry: Sendable {
                 allocator.release(ips: claimed.ips, ports: claimed.ports)
                 return (obj, warnings)
             }
-            let stored = try store.create(t.storageName, obj)
+            let stored = try store.create(t.storageName, StorageConversion.toStorage(t, obj))
             afterCreate(t, stored)
-            return (stored, warnings)
+            return (StorageConversion.toView(t, stored), warnings)
         } catch let e as StoreError {
             allocator.release(ips: claimed.ips, ports: claimed.ports)
             throw APIError.from(e, t)
@@ -287,6 +287,17 @@ public final class Registry: Sendable {
         _ = try? store.create("serviceaccounts", sa)
     }
 
+    /// The store's atomic read-decide-write, seen through `t`'s API: `decide` sees and returns objects as that API
+    /// shows them (the two Event APIs share one storage, see `StorageConversion`).
+    func mutateViewed(_ t: ResourceType, _ k: ObjectKey, _ decide: (JSON?) throws -> Mutation) throws -> JSON? {
+        let stored = try store.mutate(k) { current in
+            let decision = try decide(current.map { StorageConversion.toView(t, $0) })
+            if case .put(let object) = decision { return .put(StorageConversion.toStorage(t, object)) }
+            return decision
+        }
+        return stored.map { StorageConversion.toView(t, $0) }
+    }
+
     // MARK: Update and patch
 
     enum Change {
@@ -308,7 +319,7 @@ public final class Registry: Sendable {
         // The store's lock is held while deciding, so everything read from the store is read before.
         if change.isApply, t.namespaced, let ns = namespace, store.get(k) == nil { try requireNamespace(ns, creating: true) }
         do {
-            result = try store.mutate(k) { current -> Mutation in
+            result = try mutateViewed(t, k) { current -> Mutation in
                 // Each attempt starts clean: allocations of an earlier pass are given back.
                 allocator.release(ips: claimed.ips, ports: claimed.ports)
                 claimed = ([], [])
@@ -466,7 +477,7 @@ public final class Registry: Sendable {
         var removed: JSON?
         let result: JSON?
         do {
-            result = try store.mutate(k) { current -> Mutation in
+            result = try mutateViewed(t, k) { current -> Mutation in
                 guard var obj = current else { throw APIError.notFound(t, name) }
                 if let uid = options.preconditionUID, uid != obj.uid {
                     throw APIError(code: 409, reason: "Conflict", message: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(obj.uid ?? "")")

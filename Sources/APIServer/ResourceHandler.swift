@@ -100,7 +100,8 @@ struct ResourceHandler {
             do { ls = try LabelSelector(parsing: s) } catch { throw APIError.badRequest("\(error)") }
         }
         if let s = query["fieldSelector"], !s.isEmpty {
-            do { fs = try FieldSelector(parsing: s) } catch { throw APIError.badRequest("\(error)") }
+            // In the API's own field names (events.k8s.io says regarding.name for involvedObject.name).
+            do { fs = try FieldSelector(parsing: s, kind: type.kind, group: type.group) } catch { throw APIError.badRequest("\(error)") }
         }
         return (ls, fs)
     }
@@ -151,6 +152,7 @@ struct ResourceHandler {
         let contentType = table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json"
         let ns = type.namespaced ? target.namespace : nil
         let kind = type.kind
+        let resource = type
         let channel = context.channel
         let subscription: (events: AsyncStream<StoreEvent>, resourceVersion: Int64, stop: @Sendable () -> Void)
         do {
@@ -173,7 +175,8 @@ struct ResourceHandler {
             }
             defer { timer.cancel(); stop(); untrack() }
             for await event in subscription.events {
-                guard let (type, object) = filter.translate(event) else { continue }
+                guard let (type, stored) = filter.translate(event) else { continue }
+                let object = StorageConversion.toView(resource, stored)
                 let payload = table
                     ? TablePrinter.table(for: kind, objects: [object], resourceVersion: object.resourceVersion ?? "",
                                          now: Date(), includeColumns: false)

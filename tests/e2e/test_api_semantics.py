@@ -248,3 +248,144 @@ def test_kubectl_patch_warns_about_unknown_fields(server, ns):
     r = server.kubectl("patch", "-n", ns, "configmap", name, "--type", "merge", "-p", '{"unknownPatch":1}')
     assert 'Warning: unknown field "unknownPatch"' in r.stderr, r.stderr
     assert r.stdout.strip() == f"configmap/{name} patched (no change)"
+
+
+# --------------------------------------------------------------------------- 2. one Event, two APIs
+
+class Watch:
+    """A raw watch request; `next_event()` reads one line (a JSON watch event) with a deadline."""
+
+    def __init__(self, server, path, timeout=15):
+        import http.client
+        creds = server.creds
+        self.conn = http.client.HTTPSConnection(creds.host, creds.port, timeout=timeout,
+                                                context=creds.ssl_context(True))
+        self.conn.request("GET", path, headers={"Accept": "application/json"})
+        self.resp = self.conn.getresponse()
+        self.buf = b""
+
+    def next_event(self):
+        while b"\n" not in self.buf:
+            chunk = self.resp.read1(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def close(self):
+        self.conn.close()
+
+
+CORE_EVENT = """apiVersion: v1
+kind: Event
+metadata:
+  name: {name}
+involvedObject:
+  kind: Pod
+  name: web
+  namespace: {ns}
+reason: Pulled
+message: created through core v1
+type: Normal
+source:
+  component: kubelet
+  host: node-1
+firstTimestamp: "2026-01-01T00:00:00Z"
+lastTimestamp: "2026-01-01T00:01:00Z"
+count: 2
+"""
+
+EVENTS_V1_EVENT = """apiVersion: events.k8s.io/v1
+kind: Event
+metadata:
+  name: {name}
+eventTime: "2026-01-01T00:00:00.000000Z"
+reportingController: example.com/tester
+reportingInstance: tester-1
+action: Testing
+reason: Tested
+note: created through events.k8s.io
+type: Warning
+regarding:
+  kind: Pod
+  name: other
+  namespace: {ns}
+"""
+
+
+def events_by_name(server, ns, resource):
+    items = json.loads(server.kubectl("get", resource, "-n", ns, "-o", "json").stdout)["items"]
+    return {e["metadata"]["name"]: e for e in items}
+
+
+def test_core_and_events_v1_are_one_storage_with_two_views(server, ns):
+    old, new = unique("ev-core"), unique("ev-new")
+    r = server.kubectl("create", "-n", ns, "-f", "-", input=CORE_EVENT.format(name=old, ns=ns))
+    assert r.stdout.strip() == f"event/{old} created"
+    r = server.kubectl("create", "-n", ns, "-f", "-", input=EVENTS_V1_EVENT.format(name=new, ns=ns))
+    assert r.stdout.strip() == f"event.events.k8s.io/{new} created"
+
+    core = events_by_name(server, ns, "events")
+    v1 = events_by_name(server, ns, "events.v1.events.k8s.io")
+    assert set(core) == set(v1) == {old, new}
+    for name in (old, new):
+        assert core[name]["apiVersion"] == "v1" and v1[name]["apiVersion"] == "events.k8s.io/v1"
+        assert core[name]["metadata"]["uid"] == v1[name]["metadata"]["uid"]
+        assert core[name]["metadata"]["resourceVersion"] == v1[name]["metadata"]["resourceVersion"]
+
+    # The core event through events.k8s.io/v1.
+    e = v1[old]
+    assert e["regarding"] == {"kind": "Pod", "name": "web", "namespace": ns}
+    assert e["note"] == "created through core v1"
+    assert e["deprecatedSource"] == {"component": "kubelet", "host": "node-1"}
+    assert e["deprecatedCount"] == 2
+    assert e["deprecatedFirstTimestamp"] == "2026-01-01T00:00:00Z"
+    assert e["deprecatedLastTimestamp"] == "2026-01-01T00:01:00Z"
+    assert not {"involvedObject", "message", "source", "count", "firstTimestamp"} & set(e), e
+
+    # The events.k8s.io/v1 event through core v1.
+    e = core[new]
+    assert e["involvedObject"] == {"kind": "Pod", "name": "other", "namespace": ns}
+    assert e["message"] == "created through events.k8s.io"
+    assert e["reportingComponent"] == "example.com/tester" and e["reportingInstance"] == "tester-1"
+    assert e["eventTime"] == "2026-01-01T00:00:00.000000Z" and e["action"] == "Testing"
+    assert not {"regarding", "note", "reportingController"} & set(e), e
+
+    # Both tables show the same rows.
+    def rows(resource):
+        _, table = parse_table(server.kubectl("get", resource, "-n", ns).stdout)
+        return sorted((r["TYPE"], r["REASON"], r["OBJECT"], r["MESSAGE"]) for r in table)
+    assert rows("events") == rows("events.v1.events.k8s.io") == sorted([
+        ("Normal", "Pulled", "pod/web", "created through core v1"),
+        ("Warning", "Tested", "pod/other", "created through events.k8s.io")])
+
+    # Field selectors in each API's spelling.
+    r = server.kubectl("get", "events.v1.events.k8s.io", "-n", ns, "--field-selector", "regarding.name=web", "-o", "name")
+    assert r.stdout.split() == [f"event.events.k8s.io/{old}"]
+    r = server.kubectl("get", "events", "-n", ns, "--field-selector", "involvedObject.name=other", "-o", "name")
+    assert r.stdout.split() == [f"event/{new}"]
+
+    # Deleting through one API deletes the one object.
+    r = server.kubectl("delete", "events.v1.events.k8s.io", old, "-n", ns)
+    assert r.stdout.strip() == f'event.events.k8s.io "{old}" deleted'
+    r = server.kubectl("get", "event", old, "-n", ns, check=False)
+    assert f'events "{old}" not found' in r.stderr, r.stderr
+    r = server.kubectl("get", "events.v1.events.k8s.io", old, "-n", ns, check=False)
+    assert f'events.events.k8s.io "{old}" not found' in r.stderr, r.stderr
+
+
+def test_events_v1_watch_sees_core_writes_in_its_own_shape(server, api, ns):
+    rv = api.get(f"/apis/events.k8s.io/v1/namespaces/{ns}/events").json()["metadata"]["resourceVersion"]
+    w = Watch(server, f"/apis/events.k8s.io/v1/namespaces/{ns}/events?watch=true&resourceVersion={rv}")
+    try:
+        name = unique("ev-watched")
+        server.kubectl("create", "-n", ns, "-f", "-", input=CORE_EVENT.format(name=name, ns=ns))
+        e = w.next_event()
+        assert e["type"] == "ADDED", e
+        obj = e["object"]
+        assert obj["apiVersion"] == "events.k8s.io/v1" and obj["metadata"]["name"] == name
+        assert obj["note"] == "created through core v1" and obj["regarding"]["name"] == "web"
+        assert "message" not in obj and "involvedObject" not in obj
+    finally:
+        w.close()
