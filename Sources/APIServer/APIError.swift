@@ -105,8 +105,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         case .notFound(let k): return .notFound(resource, k.name)
         case .alreadyExists(let k): return .alreadyExists(resource, k.name)
         case .conflict(let k, _, _): return .conflict(resource, k.name)
-        case .gone(let requested, let oldest):
-            return .gone("too old resource version: \(requested) (\(oldest + 1))")
+        case .gone(let requested, let compactedThrough):
+            // Kubernetes' watch cache names the oldest version one may still start from: the one before its oldest event.
+            return .gone("too old resource version: \(requested) (\(compactedThrough))")
         case .storage(let m): return .internalError(m)
         }
     }

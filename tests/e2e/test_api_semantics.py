@@ -11,7 +11,21 @@ import threading
 
 import pytest
 
+from conftest import Server
 from e2e_lib import assert_status, parse_table, unique
+
+# The store keeps between WATCH_HISTORY and twice that many changes for watches to resume from.
+WATCH_HISTORY = 200
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("swiftlet"), extra_args=["--watch-history", str(WATCH_HISTORY)])
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 def warnings_of(resp):
@@ -389,3 +403,90 @@ def test_events_v1_watch_sees_core_writes_in_its_own_shape(server, api, ns):
         assert "message" not in obj and "involvedObject" not in obj
     finally:
         w.close()
+
+
+# --------------------------------------------------------------------------- 3. compacted watch history (410)
+
+def churn(api, ns, changes):
+    """`changes` writes (merge patches of one ConfigMap): enough of them push older changes out of the history."""
+    name = unique("churn")
+    assert api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": name}, "data": {"n": "0"}}).status == 201
+    for i in range(changes):
+        r = api.request("PATCH", f"/api/v1/namespaces/{ns}/configmaps/{name}", body={"data": {"n": str(i + 1)}},
+                        content_type="application/merge-patch+json")
+        assert r.status == 200, r
+
+
+def list_rv(api, path):
+    r = api.get(path)
+    assert r.status == 200, r
+    return int(r.json()["metadata"]["resourceVersion"])
+
+
+def test_watch_from_a_compacted_resource_version_is_410_expired(server, api, ns):
+    old = list_rv(api, f"/api/v1/namespaces/{ns}/configmaps")
+    # The store trims to WATCH_HISTORY changes whenever it holds twice that many: after this many changes the
+    # trim has passed `old` whatever the history held before.
+    churn(api, ns, 2 * WATCH_HISTORY + 10)
+    w = Watch(server, f"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={old}")
+    try:
+        # As Kubernetes: 200, then the Status as the stream's one ERROR event, then the end of the stream.
+        assert w.resp.status == 200
+        e = w.next_event()
+        assert e["type"] == "ERROR", e
+        st = e["object"]
+        assert (st["kind"], st["apiVersion"], st["status"], st["reason"], st["code"]) == ("Status", "v1", "Failure", "Expired", 410), st
+        m = re.fullmatch(rf"too old resource version: {old} \((\d+)\)", st["message"])
+        assert m, st["message"]
+        oldest = int(m.group(1))
+        assert oldest > old
+        assert w.next_event() is None
+    finally:
+        w.close()
+    # The number in parentheses is the oldest resourceVersion one can still watch from.
+    w = Watch(server, f"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={oldest}")
+    try:
+        e = w.next_event()
+        assert e["type"] in ("ADDED", "MODIFIED") and int(e["object"]["metadata"]["resourceVersion"]) > oldest, e
+    finally:
+        w.close()
+    w = Watch(server, f"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={oldest - 1}")
+    try:
+        assert w.next_event()["object"]["reason"] == "Expired"
+    finally:
+        w.close()
+
+
+def test_kubectl_get_watch_copes_with_a_compacted_history(server, api, ns):
+    """`kubectl get NAME -w` watches from resourceVersion 0, not from the object's (possibly compacted) version, and
+    an open watch outlives compaction."""
+    name = unique("watched")
+    assert api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": name}, "data": {"v": "0"}}).status == 201
+    churn(api, ns, 2 * WATCH_HISTORY + 10)
+    argv = server.kubectl_argv("get", "configmap", name, "-n", ns, "-w", "-o", "custom-columns=V:.data.v", "--no-headers")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+
+    def next_line():
+        try:
+            return lines.get(timeout=30)
+        except queue.Empty:
+            raise AssertionError("kubectl get -w printed nothing for 30 s") from None
+
+    def change_and_see(v):
+        r = api.request("PATCH", f"/api/v1/namespaces/{ns}/configmaps/{name}", body={"data": {"v": v}},
+                        content_type="application/merge-patch+json")
+        assert r.status == 200, r
+        line = next_line()
+        assert line.split() == [v], line
+    try:
+        first = next_line()
+        assert first.split() == ["0"], first   # the GET, printed before watching
+        change_and_see("1")
+        churn(api, ns, WATCH_HISTORY + 10)   # compacts again while the watch is open
+        change_and_see("2")
+    finally:
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+    assert "error" not in err.lower(), err
