@@ -59,9 +59,17 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         APIError(code: 400, reason: "BadRequest", message: message)
     }
 
-    public static func invalid(_ resource: ResourceType, _ name: String, _ message: String) -> APIError {
-        APIError(code: 422, reason: "Invalid", message: "\(resource.kind) \"\(name)\" is invalid: \(message)",
-                 details: details(resource, name: name))
+    /// 422 Invalid with Kubernetes' Status: `<Kind> "<name>" is invalid: <errors>`, and one cause per error, from
+    /// which kubectl prints its message.
+    public static func invalid(kind: String, group: String, _ name: String, _ errors: [FieldError]) -> APIError {
+        let status = Admission.invalidStatus(kind: kind, group: group, name: name, errors: errors)
+        var e = APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "\(kind) \"\(name)\" is invalid")
+        e.status = status
+        return e
+    }
+
+    public static func invalid(_ resource: ResourceType, _ name: String, _ errors: FieldError...) -> APIError {
+        invalid(kind: resource.kind, group: resource.group, name, errors)
     }
 
     public static let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")

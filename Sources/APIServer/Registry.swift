@@ -85,6 +85,8 @@ public final class Registry: Sendable {
             try validate(t, obj, old: nil)
             if options.dryRun {
                 allocator.release(ips: claimed.ips, ports: claimed.ports)
+                // What the store would refuse is refused: the name may not be taken.
+                if store.get(key(t, obj.namespace, obj.name ?? "")) != nil { throw APIError.alreadyExists(t, obj.name ?? "") }
                 return (obj, warnings)
             }
             let stored = try store.create(t.storageName, StorageConversion.toStorage(t, obj))
@@ -241,26 +243,31 @@ public final class Registry: Sendable {
             let name = svc.name ?? ""
             switch error {
             case .ipTaken(let ip):
-                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): provided IP is already allocated")
+                throw APIError.invalid(t, name, Self.clusterIPError(ip, "provided IP is already allocated"))
             case .ipOutOfRange(let ip):
-                throw APIError.invalid(t, name, "spec.clusterIPs: Invalid value: []string{\"\(ip)\"}: failed to allocate IP \(ip): the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")
+                throw APIError.invalid(t, name, Self.clusterIPError(ip, "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)"))
             case .ipExhausted:
                 throw APIError.internalError("failed to allocate a serviceIP: range is full")
             case .portTaken(let i, let p):
-                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is already allocated")
+                throw APIError.invalid(t, name, .invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is already allocated"))
             case .portOutOfRange(let i, let p):
-                throw APIError.invalid(t, name, "spec.ports[\(i)].nodePort: Invalid value: \(p): provided port is not in the valid range. The range of valid ports is 30000-32767")
+                throw APIError.invalid(t, name, .invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is not in the valid range. The range of valid ports is 30000-32767"))
             case .portsExhausted:
                 throw APIError.internalError("failed to allocate a nodePort: range is full")
             }
         }
     }
 
+    /// A cluster IP that could not be had, as Kubernetes' allocator words it.
+    static func clusterIPError(_ ip: String, _ why: String) -> FieldError {
+        .invalid("spec.clusterIPs", .array([.string(ip)]), "failed to allocate IP \(ip): \(why)",
+                 goValue: "[]string{\(Admission.goQuoted(ip))}")
+    }
+
     func validate(_ t: ResourceType, _ obj: JSON, old: JSON?) throws {
         let errors = Admission.validate(kind: t.admissionKind, object: obj, old: old)
         guard !errors.isEmpty else { return }
-        let status = Admission.invalidStatus(kind: t.kind, group: t.group, name: obj.name ?? "", errors: errors)
-        throw APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid").withStatus(status)
+        throw APIError.invalid(kind: t.kind, group: t.group, obj.name ?? "", errors)
     }
 
     func requireNamespace(_ ns: String, creating: Bool) throws {
@@ -316,6 +323,7 @@ public final class Registry: Sendable {
         var released: JSON?
         var claimed: (ips: [String], ports: [Int64]) = ([], [])
         var result: JSON?
+        var dryRunAnswer: JSON?
         // The store's lock is held while deciding, so everything read from the store is read before.
         if change.isApply, t.namespaced, let ns = namespace, store.get(k) == nil { try requireNamespace(ns, creating: true) }
         do {
@@ -373,7 +381,12 @@ public final class Registry: Sendable {
                     return options.dryRun ? .keep : .delete
                 }
                 if t.kind == "Service" { released = current }
-                return options.dryRun ? .keep : .put(desired)
+                if options.dryRun {
+                    // Nothing is written, but the answer is the object as it would be.
+                    dryRunAnswer = desired
+                    return .keep
+                }
+                return .put(desired)
             }
         } catch let e as StoreError {
             allocator.release(ips: claimed.ips, ports: claimed.ports)
@@ -385,7 +398,7 @@ public final class Registry: Sendable {
         if options.dryRun { allocator.release(ips: claimed.ips, ports: claimed.ports) }
         if let old = released, t.kind == "Service", !options.dryRun { allocator.releaseDifference(old: old, new: result) }
         if created { afterCreate(t, result ?? .null) }
-        let final = result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
+        let final = dryRunAnswer ?? result ?? (try? get(t, namespace: namespace, name: name)) ?? .null
         return (final, created, warnings)
     }
 
@@ -424,7 +437,8 @@ public final class Registry: Sendable {
                 throw APIError.badRequest("Scale.spec.replicas is required")
             }
             if replicas < 0 {
-                throw APIError.invalid(t, current.name ?? "", "spec.replicas: Invalid value: \(replicas): must be greater than or equal to 0")
+                throw APIError.invalid(kind: "Scale", group: "autoscaling", current.name ?? "",
+                                       [.invalid("spec.replicas", .int(replicas), "must be greater than or equal to 0")])
             }
             var updated = current
             updated["spec"]["replicas"] = .int(replicas)
@@ -475,6 +489,7 @@ public final class Registry: Sendable {
         let k = key(t, namespace, name)
         var gone = false
         var removed: JSON?
+        var dryRunAnswer: JSON?
         let result: JSON?
         do {
             result = try mutateViewed(t, k) { current -> Mutation in
@@ -509,7 +524,11 @@ public final class Registry: Sendable {
                     obj["metadata"]["deletionGracePeriodSeconds"] = .int(grace)
                 }
                 obj["metadata"]["finalizers"] = finalizers.isEmpty ? .null : .array(finalizers.map { .string($0) })
-                return options.dryRun ? .keep : .put(obj)
+                if options.dryRun {
+                    dryRunAnswer = obj
+                    return .keep
+                }
+                return .put(obj)
             }
         } catch let e as StoreError {
             throw APIError.from(e, t)
@@ -517,7 +536,7 @@ public final class Registry: Sendable {
         if gone, let removed, t.kind == "Service", t.group.isEmpty, !options.dryRun {
             allocator.releaseDifference(old: removed, new: nil)
         }
-        return (result ?? removed ?? .null, gone)
+        return (dryRunAnswer ?? result ?? removed ?? .null, gone)
     }
 
     /// Pods on a node are stopped by their node agent first: they keep a deletionTimestamp for the grace period.
@@ -570,7 +589,7 @@ extension Registry {
     func bind(namespace: String, name: String, binding: JSON) throws {
         let pods = ResourceRegistry.lookup(apiVersion: "v1", plural: "pods")!
         guard let node = binding["target"]["name"].string, !node.isEmpty else {
-            throw APIError.invalid(pods, name, "target.name: Required value")
+            throw APIError.invalid(kind: "Binding", group: "", name, [.required("target.name")])
         }
         do {
             try store.mutate(ObjectKey("pods", namespace, name)) { current in

@@ -490,3 +490,90 @@ def test_kubectl_get_watch_copes_with_a_compacted_history(server, api, ns):
         proc.kill()
         _, err = proc.communicate(timeout=10)
     assert "error" not in err.lower(), err
+
+
+# --------------------------------------------------------------------------- 4. dry runs
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  type: NodePort
+  clusterIP: {ip}
+  selector:
+    app: x
+  ports:
+  - port: 80
+    nodePort: {node_port}
+"""
+
+
+def free_cluster_ip(api):
+    used = {s["spec"].get("clusterIP") for s in api.get("/api/v1/services").json()["items"]}
+    return next(ip for ip in (f"10.100.{k}.{k + 10}" for k in range(1, 200)) if ip not in used)
+
+
+def free_node_port(api):
+    used = {p.get("nodePort") for s in api.get("/api/v1/services").json()["items"] for p in s["spec"]["ports"]}
+    return next(p for p in range(31000, 32767, 7) if p not in used)
+
+
+def test_dry_run_create_answers_as_if_done_and_consumes_nothing(server, api, ns):
+    ip, node_port = free_cluster_ip(api), free_node_port(api)
+    name = unique("dry-svc")
+    manifest = SERVICE.format(name=name, ip=ip, node_port=node_port)
+    r = server.kubectl("create", "-n", ns, "--dry-run=server", "-o", "json", "-f", "-", input=manifest)
+    shown = json.loads(r.stdout)
+    assert shown["spec"]["clusterIP"] == ip and shown["spec"]["ports"][0]["nodePort"] == node_port
+    assert shown["metadata"]["uid"] and shown["metadata"]["creationTimestamp"]
+    assert shown["spec"]["sessionAffinity"] == "None", "defaults are applied"
+    assert "resourceVersion" not in shown["metadata"], "nothing was stored"
+    assert "NotFound" in server.kubectl("get", "svc", name, "-n", ns, check=False).stderr
+    r = server.kubectl("create", "-n", ns, "--dry-run=server", "-f", "-", input=manifest)
+    assert r.stdout.strip() == f"service/{name} created (server dry run)"
+    # The IP and the port are still free: a real create gets them.
+    real = unique("real-svc")
+    r = server.kubectl("create", "-n", ns, "-o", "json", "-f", "-", input=SERVICE.format(name=real, ip=ip, node_port=node_port))
+    got = json.loads(r.stdout)
+    assert got["spec"]["clusterIP"] == ip and got["spec"]["ports"][0]["nodePort"] == node_port
+
+    # A dry-run create whose address is taken is refused like the real one, with the allocator's words.
+    r = server.kubectl("create", "-n", ns, "--dry-run=server", "-f", "-",
+                       input=SERVICE.format(name=unique("dry-again"), ip=ip, node_port=free_node_port(api)), check=False)
+    assert (f'The Service "' in r.stderr and f'is invalid: spec.clusterIPs: Invalid value: []string{{"{ip}"}}: '
+            f"failed to allocate IP {ip}: provided IP is already allocated") in r.stderr, r.stderr
+    # And a dry-run create of a name that exists is AlreadyExists.
+    r = server.kubectl("create", "configmap", "kube-root-ca.crt", "-n", ns, "--dry-run=server", check=False)
+    assert 'configmaps "kube-root-ca.crt" already exists' in r.stderr, r.stderr
+
+
+def test_dry_run_update_patch_and_delete_change_nothing(server, api, ns):
+    name = unique("dry-cm")
+    server.kubectl("create", "configmap", name, "-n", ns, "--from-literal=k=v1")
+    before = json.loads(server.kubectl("get", "cm", name, "-n", ns, "-o", "json").stdout)
+
+    r = server.kubectl("patch", "cm", name, "-n", ns, "--dry-run=server", "-p", '{"data":{"k":"v2"}}', "-o", "json")
+    assert json.loads(r.stdout)["data"] == {"k": "v2"}, "the answer shows the patched object"
+    r = server.kubectl("label", "cm", name, "-n", ns, "--dry-run=server", "color=blue")
+    assert r.stdout.strip() == f"configmap/{name} labeled (server dry run)"
+    edited = dict(before, data={"k": "v3"})
+    r = server.kubectl("replace", "-n", ns, "--dry-run=server", "-o", "json", "-f", "-", input=json.dumps(edited))
+    assert json.loads(r.stdout)["data"] == {"k": "v3"}
+    r = server.kubectl("delete", "cm", name, "-n", ns, "--dry-run=server")
+    assert r.stdout.strip() == f'configmap "{name}" deleted (server dry run)'
+
+    after = json.loads(server.kubectl("get", "cm", name, "-n", ns, "-o", "json").stdout)
+    assert after == before
+
+
+def test_dry_run_delete_of_a_service_keeps_its_address(server, api, ns):
+    ip, node_port = free_cluster_ip(api), free_node_port(api)
+    name = unique("dry-del")
+    server.kubectl("create", "-n", ns, "-f", "-", input=SERVICE.format(name=name, ip=ip, node_port=node_port))
+    r = server.kubectl("delete", "svc", name, "-n", ns, "--dry-run=server")
+    assert r.stdout.strip() == f'service "{name}" deleted (server dry run)'
+    other = unique("dry-other")
+    r = server.kubectl("create", "-n", ns, "-f", "-", input=SERVICE.format(name=other, ip=ip, node_port=free_node_port(api)),
+                       check=False)
+    assert f"failed to allocate IP {ip}: provided IP is already allocated" in r.stderr, r.stderr
