@@ -97,6 +97,15 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         APIError(code: 410, reason: "Expired", message: message)
     }
 
+    /// A continued list whose snapshot is no longer retained; `next` continues from the same place in the current state.
+    static func expiredContinue(next: String) -> APIError {
+        var e = APIError.gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+        var status = e.statusObject
+        status["metadata"] = ["continue": .string(next)]
+        e.status = status
+        return e
+    }
+
     public static let tooLarge = APIError(code: 413, reason: "RequestEntityTooLarge",
                                           message: "Request entity too large: limit is 3145728")
 

@@ -41,26 +41,47 @@ public final class Registry: Sendable {
         var remaining: Int?
     }
 
+    /// A list, or one page of it (`limit`). Later pages (`continueToken`) come from the same snapshot as the first,
+    /// as etcd serves them, while the store still holds the changes since; after that the list is Expired (410) and
+    /// the Status carries a token that continues from the same place in the current state.
     func list(_ t: ResourceType, namespace: String?, labelSelector: LabelSelector?, fieldSelector: FieldSelector?,
-              limit: Int?, continueToken: String?) throws -> ListResult
+              limit: Int?, continueToken: String?, resourceVersion: String? = nil) throws -> ListResult
     {
         let ns = t.namespaced ? namespace : nil
-        var (items, rv) = store.list(t.storageName, namespace: ns)
+        var items: [JSON]
+        var rv: Int64
+        var start: String?
+        if let token = continueToken, !token.isEmpty {
+            if let v = resourceVersion, !v.isEmpty, v != "0" {
+                throw APIError.badRequest("specifying resource version is not allowed when using continue")
+            }
+            let position: ContinueToken.Position
+            do { position = try ContinueToken.decode(token) } catch {
+                throw APIError.badRequest("invalid continue token: \(error)")
+            }
+            start = position.start
+            if position.resourceVersion > 0 {
+                rv = position.resourceVersion
+                do { items = try store.list(t.storageName, namespace: ns, at: rv) } catch StoreError.gone {
+                    throw APIError.expiredContinue(next: ContinueToken.encode(.init(resourceVersion: -1, start: position.start)))
+                }
+            } else {
+                (items, rv) = store.list(t.storageName, namespace: ns)
+            }
+        } else {
+            (items, rv) = store.list(t.storageName, namespace: ns)
+        }
         if let labelSelector, !labelSelector.isEmpty { items = items.filter { labelSelector.matches($0.labels) } }
         if let fieldSelector { items = items.filter { fieldSelector.matches($0, kind: t.kind) } }
-        var start = 0
-        if let token = continueToken, !token.isEmpty {
-            guard let after = ContinueToken.decode(token) else {
-                throw APIError.badRequest("continue key is not valid: invalid continue token")
-            }
-            start = items.firstIndex { ContinueToken.sortKey($0) > after } ?? items.count
-        }
+        if let start { items = items.filter { ContinueToken.sortKey($0) >= start } }
         var result = ListResult(items: [], resourceVersion: String(rv))
-        let end = limit.map { $0 > 0 ? min(items.count, start + $0) : items.count } ?? items.count
-        result.items = items[start..<end].map { StorageConversion.toView(t, $0) }
+        let end = limit.map { $0 > 0 ? min(items.count, $0) : items.count } ?? items.count
+        result.items = items[..<end].map { StorageConversion.toView(t, $0) }
         if end < items.count, let last = result.items.last {
-            result.continueToken = ContinueToken.encode(ContinueToken.sortKey(last))
-            result.remaining = items.count - end
+            result.continueToken = ContinueToken.encode(.init(resourceVersion: rv, start: ContinueToken.sortKey(last) + "\u{0}"))
+            // Kubernetes counts what is left only when nothing was filtered out, so that the count is exact.
+            let filtered = !(labelSelector?.isEmpty ?? true) || !(fieldSelector?.isEmpty ?? true)
+            if !filtered { result.remaining = items.count - end }
         }
         return result
     }
@@ -575,12 +596,56 @@ enum NameSuffix {
     static func random(_ n: Int = 5) -> String { String((0..<n).map { _ in alphabet.randomElement()! }) }
 }
 
-/// Opaque continue tokens: the sort key of the last item returned.
+/// Continue tokens as Kubernetes makes them: base64url (unpadded) of `{"v":"meta.k8s.io/v1","rv":N,"start":K}`, where
+/// K is the key to continue from (the last key returned plus a NUL, so "after it") and N the list's resourceVersion
+/// (-1: continue in the current state).
 enum ContinueToken {
+    struct Position: Equatable {
+        var resourceVersion: Int64
+        var start: String
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let reason: String?
+        var description: String { "continue key is not valid" + (reason.map { ": \($0)" } ?? "") }
+    }
+
     static func sortKey(_ obj: JSON) -> String { "\(obj.namespace ?? "")/\(obj.name ?? "")" }
-    static func encode(_ key: String) -> String { Data(key.utf8).base64EncodedString() }
-    static func decode(_ token: String) -> String? {
-        Data(base64Encoded: token).map { String(decoding: $0, as: UTF8.self) }
+
+    static func encode(_ p: Position) -> String {
+        let json: JSON = ["v": "meta.k8s.io/v1", "rv": .int(p.resourceVersion), "start": .string(p.start)]
+        return Data(json.serialized()).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The position, or Kubernetes' reason for refusing the token.
+    static func decode(_ token: String) throws -> Position {
+        let bytes = try base64URLDecode(token)
+        let json: JSON
+        do { json = try JSON.parse(bytes) } catch { throw Invalid(reason: "\(error)") }
+        guard json["v"].string == "meta.k8s.io/v1" else { throw Invalid(reason: "server does not recognize this encoded version") }
+        guard let rv = json["rv"].int, rv != 0 else {
+            throw Invalid(reason: "incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        }
+        guard let start = json["start"].string, !start.isEmpty else {
+            throw Invalid(reason: "encoded start key empty (version meta.k8s.io/v1)")
+        }
+        return Position(resourceVersion: rv, start: start)
+    }
+
+    /// Go's base64.RawURLEncoding, with its error: `illegal base64 data at input byte N`.
+    static func base64URLDecode(_ text: String) throws -> [UInt8] {
+        let chars = Array(text.utf8)
+        for (i, c) in chars.enumerated() {
+            let ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 45 || c == 95
+            if !ok { throw Invalid(reason: "illegal base64 data at input byte \(i)") }
+        }
+        if chars.count % 4 == 1 { throw Invalid(reason: "illegal base64 data at input byte \(chars.count - 1)") }
+        var standard = String(decoding: chars.map { $0 == 45 ? 43 : $0 == 95 ? 47 : $0 }, as: UTF8.self)
+        standard += String(repeating: "=", count: (4 - chars.count % 4) % 4)
+        guard let data = Data(base64Encoded: standard) else { throw Invalid(reason: "illegal base64 data at input byte 0") }
+        return Array(data)
     }
 }
 

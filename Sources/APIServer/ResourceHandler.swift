@@ -109,7 +109,8 @@ struct ResourceHandler {
     func list() throws -> Reply {
         let (ls, fs) = try selectors()
         let r = try registry.list(type, namespace: target.namespace, labelSelector: ls, fieldSelector: fs,
-                                  limit: query.int("limit"), continueToken: query["continue"])
+                                  limit: query.int("limit"), continueToken: query["continue"],
+                                  resourceVersion: query["resourceVersion"])
         if Negotiation.wantsTable(request) {
             var table = TablePrinter.table(for: type.kind, objects: r.items, resourceVersion: r.resourceVersion,
                                            now: Date())

@@ -577,3 +577,69 @@ def test_dry_run_delete_of_a_service_keeps_its_address(server, api, ns):
     r = server.kubectl("create", "-n", ns, "-f", "-", input=SERVICE.format(name=other, ip=ip, node_port=free_node_port(api)),
                        check=False)
     assert f"failed to allocate IP {ip}: provided IP is already allocated" in r.stderr, r.stderr
+
+
+# --------------------------------------------------------------------------- 5. paging
+
+def make_configmaps(api, ns, names):
+    for n in names:
+        assert api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": n}, "data": {"k": n}}).status == 201
+
+
+def test_kubectl_reads_every_page(server, api, ns):
+    names = [f"page-{i:02d}" for i in range(7)]
+    make_configmaps(api, ns, names)
+    r = server.kubectl("get", "configmaps", "-n", ns, "--chunk-size=3", "-o", "name", "-v=6")
+    assert r.stdout.split() == [f"configmap/{n}" for n in sorted(names + ["kube-root-ca.crt"])]
+    pages = re.findall(rf"GET \S+/api/v1/namespaces/{ns}/configmaps\?\S*limit=3\S* 200 OK", r.stderr)
+    assert len(pages) == 3, r.stderr   # 8 objects, 3 at a time
+
+
+def test_list_pages_are_one_consistent_snapshot(api, ns):
+    names = [f"snap-{i:02d}" for i in range(7)]
+    make_configmaps(api, ns, names)
+    everything = sorted(names + ["kube-root-ca.crt"])
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    first = api.get(base + "?limit=3").json()
+    meta = first["metadata"]
+    assert [i["metadata"]["name"] for i in first["items"]] == everything[:3]
+    assert meta["remainingItemCount"] == 5 and meta["continue"]
+    # Changes after the first page do not show in the later pages.
+    api.delete(f"{base}/{everything[5]}")
+    make_configmaps(api, ns, ["snap-99"])
+    second = api.get(base + "?limit=3&continue=" + meta["continue"]).json()
+    assert [i["metadata"]["name"] for i in second["items"]] == everything[3:6]
+    assert second["metadata"]["remainingItemCount"] == 2
+    assert second["metadata"]["resourceVersion"] == meta["resourceVersion"]
+    third = api.get(base + "?limit=3&continue=" + second["metadata"]["continue"]).json()
+    assert [i["metadata"]["name"] for i in third["items"]] == everything[6:]
+    assert "continue" not in third["metadata"] and "remainingItemCount" not in third["metadata"]
+    # A new list sees the changes.
+    now = [i["metadata"]["name"] for i in api.get(base).json()["items"]]
+    assert everything[5] not in now and "snap-99" in now
+
+
+def test_bad_and_expired_continue_tokens(api, ns):
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    make_configmaps(api, ns, [f"tok-{i}" for i in range(4)])
+    st = assert_status(api.get(base + "?limit=2&continue=aGVsbG8"), 400, "BadRequest")   # base64 of "hello"
+    assert st["message"] == "invalid continue token: continue key is not valid: invalid character 'h' looking for beginning of value", st
+    st = assert_status(api.get(base + "?limit=2&continue=!!!"), 400, "BadRequest")
+    assert st["message"] == "invalid continue token: continue key is not valid: illegal base64 data at input byte 0", st
+    token = api.get(base + "?limit=2").json()["metadata"]["continue"]
+    st = assert_status(api.get(base + "?limit=2&resourceVersion=5&continue=" + token), 400, "BadRequest")
+    assert st["message"] == "specifying resource version is not allowed when using continue", st
+
+    churn(api, ns, 2 * WATCH_HISTORY + 10)
+    r = api.get(base + "?limit=2&continue=" + token)
+    st = assert_status(r, 410, "Expired")
+    assert st["message"] == ("The provided continue parameter is too old to display a consistent list result. You can "
+                             "start a new list without the continue parameter, or use the continue token in this "
+                             "response to retrieve the remainder of the results. Continuing with the provided token "
+                             "results in an inconsistent list - objects that were created, modified, or deleted "
+                             "between the time the first chunk was returned and now may show up in the list."), st
+    # The token in the Status continues at the latest state.
+    rest = api.get(base + "?limit=100&continue=" + st["metadata"]["continue"])
+    assert rest.status == 200, rest
+    # The first page was kube-root-ca.crt and tok-0; the ConfigMap churn made sorts before them.
+    assert [i["metadata"]["name"] for i in rest.json()["items"]] == ["tok-1", "tok-2", "tok-3"]
