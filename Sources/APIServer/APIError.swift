@@ -78,15 +78,13 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         APIError(code: 403, reason: "Forbidden", message: message)
     }
 
-    public static func methodNotAllowed(_ method: String, _ what: String) -> APIError {
-        APIError(code: 405, reason: "MethodNotAllowed",
-                 message: "the server does not allow this method on the requested resource (\(method) \(what))")
-    }
+    /// What Kubernetes' router answers for a method the path does not serve (the route exists, the method not).
+    public static let methodNotAllowed = APIError(code: 405, reason: "MethodNotAllowed",
+                                                  message: "the server does not allow this method on the requested resource",
+                                                  details: [:])
 
-    public static func notAcceptable(_ accept: String) -> APIError {
-        APIError(code: 406, reason: "NotAcceptable",
-                 message: "the server was unable to respond with a content type that the client supports (\(accept))")
-    }
+    /// What Kubernetes' router answers when no type in `Accept` is one it produces.
+    public static let notAcceptable = APIError(code: 406, reason: "NotAcceptable", message: "406: Not Acceptable", details: [:])
 
     public static func unsupportedMediaType(_ type: String) -> APIError {
         APIError(code: 415, reason: "UnsupportedMediaType",

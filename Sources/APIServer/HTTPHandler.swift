@@ -92,7 +92,7 @@ struct HTTPHandler: HTTPResponder {
         case .version:
             return .object(server.versionInfo)
         case .health(let what):
-            guard method == "GET" || method == "HEAD" else { throw APIError.methodNotAllowed(method, what) }
+            guard method == "GET" || method == "HEAD" else { throw APIError.methodNotAllowed }
             return .raw(Array("ok".utf8), contentType: "text/plain; charset=utf-8")
         case .metrics:
             return .raw(Array(MetricsBackend.render().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")

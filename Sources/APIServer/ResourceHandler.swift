@@ -27,6 +27,8 @@ struct ResourceHandler {
 
     func handle() async throws -> Reply {
         let method = request.method.rawValue
+        // Streams negotiate their own protocols; everything else answers JSON.
+        if !["log", "exec", "attach", "portforward"].contains(target.subresource ?? "") { try Negotiation.checkAcceptable(request) }
         if let sub = target.subresource {
             return try await handleSubresource(sub, method: method)
         }
@@ -59,7 +61,7 @@ struct ResourceHandler {
         case ("DELETE", nil):
             return try deleteCollection()
         default:
-            throw APIError.methodNotAllowed(method, type.plural)
+            throw APIError.methodNotAllowed
         }
     }
 
@@ -117,7 +119,6 @@ struct ResourceHandler {
             if let c = r.continueToken { table["metadata"]["continue"] = .string(c) }
             return .object(table)
         }
-        try Negotiation.requireJSON(request)
         var meta: JSON = ["resourceVersion": .string(r.resourceVersion)]
         if let c = r.continueToken {
             meta["continue"] = .string(c)
@@ -133,7 +134,6 @@ struct ResourceHandler {
             return .object(TablePrinter.table(for: type.kind, objects: objects,
                                               resourceVersion: objects.first?.resourceVersion ?? "", now: Date()))
         }
-        try Negotiation.requireJSON(request)
         return .object(objects[0])
     }
 
@@ -256,7 +256,7 @@ struct ResourceHandler {
                 throw APIError(code: e.code, reason: e.code == 400 ? "BadRequest" : "InternalError", message: e.description)
             }
         default:
-            throw APIError.methodNotAllowed(method, "\(type.plural)/\(sub)")
+            throw APIError.methodNotAllowed
         }
     }
 }
@@ -268,14 +268,19 @@ enum Negotiation {
         return accept.contains("as=Table")
     }
 
-    /// JSON (or anything) must be acceptable: we never answer protobuf.
-    static func requireJSON(_ request: Request) throws {
+    /// Whether some type in `Accept` is one the server answers in, decided as Kubernetes' router decides it (exact
+    /// types, parameters ignored, `*/*`). Kubernetes would answer protobuf too; this server never does.
+    static func checkAcceptable(_ request: Request) throws {
         guard let accept = request.headers[.accept], !accept.isEmpty else { return }
-        let ok = accept.split(separator: ",").contains { part in
-            let media = part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            return media == "application/json" || media == "*/*" || media == "application/*" || media == "application/yaml"
+        let types = accept.split(separator: ",").map {
+            ($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         }
-        if !ok { throw APIError.notAcceptable(accept) }
+        if types.contains(where: { ["application/json", "application/yaml", "*/*"].contains($0) }) { return }
+        if types.contains("application/vnd.kubernetes.protobuf") {
+            throw APIError(code: 406, reason: "NotAcceptable",
+                           message: "only the following media types are accepted: application/json, application/yaml")
+        }
+        throw APIError.notAcceptable
     }
 }
 

@@ -643,3 +643,26 @@ def test_bad_and_expired_continue_tokens(api, ns):
     assert rest.status == 200, rest
     # The first page was kube-root-ca.crt and tok-0; the ConfigMap churn made sorts before them.
     assert [i["metadata"]["name"] for i in rest.json()["items"]] == ["tok-1", "tok-2", "tok-3"]
+
+
+# --------------------------------------------------------------------------- 6. 405 and 406
+
+def test_methods_a_path_does_not_serve_are_405(api, ns):
+    for method, path in [("PUT", f"/api/v1/namespaces/{ns}/configmaps"),
+                         ("PATCH", f"/api/v1/namespaces/{ns}/configmaps"),
+                         ("POST", f"/api/v1/namespaces/{ns}/configmaps/kube-root-ca.crt")]:
+        r = api.request(method, path, body={"metadata": {"name": "x"}})
+        st = assert_status(r, 405, "MethodNotAllowed")
+        assert st["message"] == "the server does not allow this method on the requested resource", st
+        assert st["details"] == {}, st
+
+
+def test_unacceptable_accept_headers_are_406(api, ns):
+    for path in [f"/api/v1/namespaces/{ns}/configmaps", f"/api/v1/namespaces/{ns}/configmaps/kube-root-ca.crt"]:
+        r = api.get(path, headers={"Accept": "application/xml"})
+        st = assert_status(r, 406, "NotAcceptable")
+        assert st["message"] == "406: Not Acceptable", st
+        assert st["details"] == {}, st
+    # A list with an acceptable type anywhere in it is served.
+    assert api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": "application/xml, */*;q=0.5"}).status == 200
+    assert api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": "application/xml,application/json"}).status == 200
