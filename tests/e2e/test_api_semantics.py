@@ -666,3 +666,60 @@ def test_unacceptable_accept_headers_are_406(api, ns):
     # A list with an acceptable type anywhere in it is served.
     assert api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": "application/xml, */*;q=0.5"}).status == 200
     assert api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": "application/xml,application/json"}).status == 200
+
+
+# --------------------------------------------------------------------------- 7. immutable fields
+
+def editor(tmp_path, sed_expression):
+    """A KUBE_EDITOR that applies `sed_expression` once; when kubectl reopens the file with the server's refusal
+    in its header, it keeps that text in `refusal.txt` and leaves the file as it is (so kubectl gives up)."""
+    script = tmp_path / f"editor-{unique('e')}.sh"
+    refusal = tmp_path / "refusal.txt"
+    script.write_text(f"""#!/bin/sh
+if grep -q 'was not valid' "$1"; then cp "$1" '{refusal}'; exit 0; fi
+exec sed -i -e '{sed_expression}' "$1"
+""")
+    script.chmod(0o755)
+    return str(script), refusal
+
+
+def test_edit_of_service_cluster_ip_is_refused(server, api, ns, tmp_path):
+    name = unique("imm-svc")
+    server.kubectl("create", "service", "clusterip", name, "-n", ns, "--tcp=80:80")
+    ip = json.loads(server.kubectl("get", "svc", name, "-n", ns, "-o", "json").stdout)["spec"]["clusterIP"]
+    new_ip = free_cluster_ip(api)
+    script, refusal = editor(tmp_path, f"s/^  clusterIP: .*$/  clusterIP: {new_ip}/")
+    r = server.kubectl("edit", "svc", name, "-n", ns, env={"KUBE_EDITOR": script, "EDITOR": script}, check=False)
+    assert r.returncode != 0
+    assert "Edit cancelled, no valid changes were saved." in r.stderr, r.stderr
+    shown = refusal.read_text()
+    assert f'# services "{name}" was not valid:' in shown, shown
+    assert f'# * spec.clusterIPs[0]: Invalid value: []string{{"{new_ip}"}}: may not change once set' in shown, shown
+    assert json.loads(server.kubectl("get", "svc", name, "-n", ns, "-o", "json").stdout)["spec"]["clusterIP"] == ip
+    # The refused address was not kept.
+    r = server.kubectl("create", "-n", ns, "-f", "-", input=SERVICE.format(name=unique("imm-other"), ip=new_ip,
+                                                                           node_port=free_node_port(api)))
+    assert "created" in r.stdout
+
+
+def test_patch_of_secret_type_and_deployment_selector_is_422(server, ns):
+    secret = unique("imm-secret")
+    server.kubectl("create", "secret", "generic", secret, "-n", ns, "--from-literal=a=b")
+    # A type without data rules of its own, so that immutability is the one error.
+    r = server.kubectl("patch", "secret", secret, "-n", ns, "-p", '{"type":"example.com/custom"}', check=False)
+    assert r.returncode != 0
+    assert (f'The Secret "{secret}" is invalid: type: Invalid value: "example.com/custom": field is immutable'
+            in r.stderr), r.stderr
+    assert json.loads(server.kubectl("get", "secret", secret, "-n", ns, "-o", "json").stdout)["type"] == "Opaque"
+
+    dep = unique("imm-deploy")
+    server.kubectl("create", "-n", ns, "-f", "-", input=json.dumps(deployment(dep)))
+    patch = json.dumps({"spec": {"selector": {"matchLabels": {"app": "other"}},
+                                 "template": {"metadata": {"labels": {"app": "other"}}}}})
+    r = server.kubectl("patch", "deployment", dep, "-n", ns, "-p", patch, check=False)
+    assert r.returncode != 0
+    assert (f'The Deployment "{dep}" is invalid: spec.selector: Invalid value: v1.LabelSelector{{MatchLabels:'
+            f'map[string]string{{"app":"other"}}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}: '
+            'field is immutable') in r.stderr, r.stderr
+    got = json.loads(server.kubectl("get", "deployment", dep, "-n", ns, "-o", "json").stdout)
+    assert got["spec"]["selector"] == {"matchLabels": {"app": dep}}
