@@ -723,3 +723,90 @@ def test_patch_of_secret_type_and_deployment_selector_is_422(server, ns):
             'field is immutable') in r.stderr, r.stderr
     got = json.loads(server.kubectl("get", "deployment", dep, "-n", ns, "-o", "json").stdout)
     assert got["spec"]["selector"] == {"matchLabels": {"app": dep}}
+
+
+# --------------------------------------------------------------------------- 8. discovery, health, OpenAPI
+
+def test_version(api):
+    r = api.get("/version")
+    assert r.status == 200, r
+    v = r.json()
+    assert v["major"] == "1" and v["minor"] == "32", v
+    assert re.fullmatch(r"v1\.32\.\d+(\S*)?", v["gitVersion"]), v
+    assert v["platform"].startswith("linux/") and v["gitTreeState"] in ("clean", "dirty") and v["goVersion"], v
+    # Anyone may read it (system:public-info-viewer).
+    anonymous = api.__class__(api.creds, client_cert=False)
+    try:
+        assert anonymous.get("/version").status == 200
+        assert anonymous.get("/api").status == 401
+    finally:
+        anonymous.close()
+
+
+@pytest.mark.parametrize("endpoint", ["/healthz", "/livez", "/readyz"])
+def test_health_endpoints(api, endpoint):
+    r = api.get(endpoint)
+    assert r.status == 200 and r.body == b"ok", r
+    r = api.get(endpoint + "?verbose")
+    assert r.status == 200, r
+    text = r.body.decode()
+    assert text.splitlines()[0].startswith("[+]"), text
+    assert text.rstrip().endswith(f"{endpoint.strip('/')} check passed"), text
+
+
+def test_legacy_discovery(api):
+    assert api.get("/api").json()["versions"] == ["v1"]
+    groups = {g["name"]: g for g in api.get("/apis").json()["groups"]}
+    assert {"apps", "events.k8s.io", "discovery.k8s.io", "coordination.k8s.io"} <= set(groups), groups
+    assert groups["apps"]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
+    core = {r["name"]: r for r in api.get("/api/v1").json()["resources"]}
+    assert core["pods"]["shortNames"] == ["po"] and core["pods"]["categories"] == ["all"]
+    assert core["pods"]["namespaced"] is True and core["pods"]["kind"] == "Pod"
+    assert set(core["pods"]["verbs"]) == {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+    assert core["services"]["shortNames"] == ["svc"] and core["namespaces"]["namespaced"] is False
+    assert core["pods/log"]["verbs"] == ["get"]
+    apps = {r["name"]: r for r in api.get("/apis/apps/v1").json()["resources"]}
+    assert apps["deployments"]["shortNames"] == ["deploy"] and apps["deployments"]["categories"] == ["all"]
+    scale = apps["deployments/scale"]
+    assert (scale["group"], scale["version"], scale["kind"]) == ("autoscaling", "v1", "Scale")
+    assert api.get("/apis/apps/v2").status == 404
+
+
+def test_aggregated_discovery(api):
+    accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    r = api.get("/apis", headers={"Accept": accept})
+    assert r.status == 200, r
+    assert r.headers["Content-Type"] == "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+    doc = r.json()
+    assert doc["kind"] == "APIGroupDiscoveryList" and doc["apiVersion"] == "apidiscovery.k8s.io/v2"
+    groups = {g["metadata"]["name"]: g for g in doc["items"]}
+    deployments = {x["resource"]: x for x in groups["apps"]["versions"][0]["resources"]}["deployments"]
+    assert deployments["scope"] == "Namespaced" and deployments["shortNames"] == ["deploy"]
+    assert {s["subresource"]: s["responseKind"]["kind"] for s in deployments["subresources"]} == {"status": "Deployment", "scale": "Scale"}
+    core = api.get("/api", headers={"Accept": accept}).json()
+    pods = {x["resource"]: x for x in core["items"][0]["versions"][0]["resources"]}["pods"]
+    assert pods["responseKind"] == {"group": "", "version": "v1", "kind": "Pod"} and pods["categories"] == ["all"]
+
+
+def test_kubectl_api_resources_and_get_all(server, ns):
+    out = server.kubectl("api-resources", "--namespaced=true", "-o", "name").stdout.split()
+    assert {"pods", "services", "deployments.apps", "events.events.k8s.io", "events", "leases.coordination.k8s.io"} <= set(out)
+    server.kubectl("create", "-n", ns, "-f", "-", input=json.dumps(deployment("all-of-it")))
+    r = server.kubectl("get", "all", "-n", ns, "-o", "name")
+    assert "deployment.apps/all-of-it" in r.stdout.split(), r.stdout
+
+
+def test_openapi_v3_serves_schemas_kubectl_explain_reads(server, api):
+    index = api.get("/openapi/v3").json()["paths"]
+    doc = api.get(index["apis/apps/v1"]["serverRelativeURL"]).json()
+    schemas = doc["components"]["schemas"]
+    dep = schemas["io.k8s.api.apps.v1.Deployment"]
+    assert dep["x-kubernetes-group-version-kind"] == [{"group": "apps", "kind": "Deployment", "version": "v1"}]
+    containers = schemas["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
+    assert containers["x-kubernetes-patch-merge-key"] == "name" and containers["x-kubernetes-patch-strategy"] == "merge"
+    r = server.kubectl("explain", "deployment.spec.replicas")
+    assert "GROUP:      apps" in r.stdout and "KIND:       Deployment" in r.stdout, r.stdout
+    assert re.search(r"FIELD: +replicas <integer>", r.stdout), r.stdout
+    r = server.kubectl("explain", "pods.spec.containers")
+    assert re.search(r"FIELD: +containers <\[\]Container>", r.stdout), r.stdout
+    assert re.search(r"^  image\t+<string>", r.stdout, re.M), r.stdout
