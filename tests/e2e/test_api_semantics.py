@@ -810,3 +810,53 @@ def test_openapi_v3_serves_schemas_kubectl_explain_reads(server, api):
     r = server.kubectl("explain", "pods.spec.containers")
     assert re.search(r"FIELD: +containers <\[\]Container>", r.stdout), r.stdout
     assert re.search(r"^  image\t+<string>", r.stdout, re.M), r.stdout
+
+
+# --------------------------------------------------------------------------- 9. autoscaling/v1 Scale
+
+@pytest.mark.parametrize("resource", ["deployments", "replicasets"])
+def test_scale_subresource_over_raw_http(api, ns, resource):
+    name = unique("scaled")
+    body = deployment(name)
+    if resource == "replicasets":
+        body["kind"] = "ReplicaSet"
+        del body["spec"]["selector"]
+        body["spec"]["selector"] = {"matchLabels": {"app": name}, "matchExpressions": [
+            {"key": "tier", "operator": "NotIn", "values": ["db"]}]}
+    assert api.post(f"/apis/apps/v1/namespaces/{ns}/{resource}", body).status == 201
+    path = f"/apis/apps/v1/namespaces/{ns}/{resource}/{name}/scale"
+    scale = api.get(path).json()
+    assert scale["kind"] == "Scale" and scale["apiVersion"] == "autoscaling/v1"
+    assert scale["metadata"]["name"] == name and scale["metadata"]["namespace"] == ns
+    assert scale["spec"] == {"replicas": 1}
+    assert isinstance(scale["status"]["replicas"], int)
+    expected_selector = f"app={name}" if resource == "deployments" else f"app={name},tier notin (db)"
+    assert scale["status"]["selector"] == expected_selector
+    # The Scale carries the object's uid and resourceVersion (read while no controller wrote in between).
+    for _ in range(20):
+        before = api.get(path).json()
+        obj = api.get(f"/apis/apps/v1/namespaces/{ns}/{resource}/{name}").json()
+        if api.get(path).json()["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]:
+            break
+    assert before["metadata"]["resourceVersion"] == obj["metadata"]["resourceVersion"]
+    assert before["metadata"]["uid"] == obj["metadata"]["uid"]
+
+    # The controllers may write the object meanwhile: retry on a conflict, as any client does.
+    for _ in range(20):
+        scale = api.get(path).json()
+        scale["spec"]["replicas"] = 3
+        r = api.put(path, scale)
+        if r.status != 409:
+            break
+    assert r.status == 200, r
+    stale = scale["metadata"]["resourceVersion"]
+    done = r.json()
+    assert done["kind"] == "Scale" and done["spec"]["replicas"] == 3
+    assert int(done["metadata"]["resourceVersion"]) > int(stale)
+    assert api.get(f"/apis/apps/v1/namespaces/{ns}/{resource}/{name}").json()["spec"]["replicas"] == 3
+
+    scale["spec"]["replicas"] = 5   # still carries the old resourceVersion
+    st = assert_status(api.put(path, scale), 409, "Conflict")
+    assert st["message"] == (f'Operation cannot be fulfilled on {resource}.apps "{name}": the object has been '
+                             "modified; please apply your changes to the latest version and try again"), st
+    assert api.get(f"/apis/apps/v1/namespaces/{ns}/{resource}/{name}").json()["spec"]["replicas"] == 3
