@@ -118,6 +118,7 @@ let package = Package(
         .executableTarget(name: "swiftlet-spawn-bench", dependencies: ["ContainerRuntime", "KubeAPI"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "KubeStoreTests", dependencies: ["KubeStore"]),
+        .testTarget(name: "KubeYAMLTests", dependencies: ["KubeYAML", "KubeAPI"]),
         .testTarget(name: "ClusterPKITests", dependencies: ["ClusterPKI", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "NodeAgentTests", dependencies: ["NodeAgent"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork"]),

@@ -10,9 +10,10 @@ that is dropped). Results and where the time goes: Docs/benchmarks.md.
   P3  100 pods: apply → all Running; swiftlet's RSS and each monitor's
   P4  wrk through the ClusterIP against wrk to the pod IP, same pod
   P5  Service created → first connection through its ClusterIP, 1000 Services present
-  P6  (= B1) `kubectl get pods` over 1000 pods against kubectl reading the same Table from a static file server
+  P6  (= B1) `kubectl get pods` over 1000 pods against kubectl reading the same responses (discovery, both Table
+      pages) from a static file server (bench/api_benches.py)
   P7  dnsperf against the cluster DNS against dnsmasq serving the same 1000 names
-  B2  watch event delivery latency
+  B2  watch event delivery latency: create sent -> its event on an open watch
   B3  Service created → its ClusterIP in the nftables table, 1000 Services present
 
 P1–P5, P7 and B3 start the machine's one real node, and P2 starts monitors: they run holding

@@ -59,11 +59,11 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         APIError(code: 400, reason: "BadRequest", message: message)
     }
 
-    /// 422 Invalid with the field errors as causes, as validation reports them: kubectl prints
-    /// `The Service "web" is invalid: spec.ports[0].nodePort: Invalid value: ...` from the details.
+    /// 422 Invalid with Kubernetes' Status: `<Kind> "<name>" is invalid: <errors>`, and one cause per error, from
+    /// which kubectl prints its message.
     public static func invalid(kind: String, group: String, _ name: String, _ errors: [FieldError]) -> APIError {
         let status = Admission.invalidStatus(kind: kind, group: group, name: name, errors: errors)
-        var e = APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid")
+        var e = APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "\(kind) \"\(name)\" is invalid")
         e.status = status
         return e
     }
@@ -72,21 +72,30 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         invalid(kind: resource.kind, group: resource.group, name, errors)
     }
 
+    public static func invalid(_ resource: ResourceType, _ name: String, _ errors: FieldError...) -> APIError {
+        invalid(kind: resource.kind, group: resource.group, name, errors)
+    }
+
+    /// This error answered with a Status built elsewhere (its code and reason stay).
+    func withStatus(_ status: JSON) -> APIError {
+        var e = self
+        e.status = status
+        return e
+    }
+
     public static let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
 
     public static func forbidden(_ message: String) -> APIError {
         APIError(code: 403, reason: "Forbidden", message: message)
     }
 
-    public static func methodNotAllowed(_ method: String, _ what: String) -> APIError {
-        APIError(code: 405, reason: "MethodNotAllowed",
-                 message: "the server does not allow this method on the requested resource (\(method) \(what))")
-    }
+    /// What Kubernetes' router answers for a method the path does not serve (the route exists, the method not).
+    public static let methodNotAllowed = APIError(code: 405, reason: "MethodNotAllowed",
+                                                  message: "the server does not allow this method on the requested resource",
+                                                  details: [:])
 
-    public static func notAcceptable(_ accept: String) -> APIError {
-        APIError(code: 406, reason: "NotAcceptable",
-                 message: "the server was unable to respond with a content type that the client supports (\(accept))")
-    }
+    /// What Kubernetes' router answers when no type in `Accept` is one it produces.
+    public static let notAcceptable = APIError(code: 406, reason: "NotAcceptable", message: "406: Not Acceptable", details: [:])
 
     public static func unsupportedMediaType(_ type: String) -> APIError {
         APIError(code: 415, reason: "UnsupportedMediaType",
@@ -95,6 +104,15 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
 
     public static func gone(_ message: String) -> APIError {
         APIError(code: 410, reason: "Expired", message: message)
+    }
+
+    /// A continued list whose snapshot is no longer retained; `next` continues from the same place in the current state.
+    static func expiredContinue(next: String) -> APIError {
+        var e = APIError.gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+        var status = e.statusObject
+        status["metadata"] = ["continue": .string(next)]
+        e.status = status
+        return e
     }
 
     public static let tooLarge = APIError(code: 413, reason: "RequestEntityTooLarge",
@@ -113,8 +131,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         case .notFound(let k): return .notFound(resource, k.name)
         case .alreadyExists(let k): return .alreadyExists(resource, k.name)
         case .conflict(let k, _, _): return .conflict(resource, k.name)
-        case .gone(let requested, let oldest):
-            return .gone("too old resource version: \(requested) (\(oldest + 1))")
+        case .gone(let requested, let compactedThrough):
+            // Kubernetes' watch cache names the oldest version one may still start from: the one before its oldest event.
+            return .gone("too old resource version: \(requested) (\(compactedThrough))")
         case .storage(let m): return .internalError(m)
         }
     }

@@ -9,8 +9,19 @@ enum BodyCodec {
 
     struct Decoded {
         var object: JSON
-        /// Fields that appeared twice (strict decoding reports them).
+        /// Paths of JSON keys that appeared twice (strict decoding reports them).
         var duplicateFields: [String]
+        /// YAML keys that appeared twice, as the YAML decoder words them (`line 5: key "name" already set in map`).
+        var yamlDuplicates: [String] = []
+        /// The JSON body, kept to put strict-decoding problems in document order when there are several.
+        var jsonSource: [UInt8]? = nil
+
+        /// Strict decoding's findings for this body, given the unknown fields of its object.
+        func strictReport(unknown: [String]) -> StrictDecodingReport {
+            let problems = unknown.count + duplicateFields.count
+            let order = problems > 1 ? jsonSource.map(JSON.keyPathsInDocumentOrder) ?? [] : []
+            return .forBody(unknown: unknown, jsonDuplicates: duplicateFields, keyOrder: order, yamlDuplicates: yamlDuplicates)
+        }
     }
 
     static func mediaType(_ contentType: String?) -> String {
@@ -24,7 +35,8 @@ enum BodyCodec {
         case "application/json", "*/*", "":
             return try decodeJSON(body, kindHint: kindHint)
         case "application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml":
-            return Decoded(object: try decodeYAML(body, kindHint: kindHint), duplicateFields: [])
+            let (object, repeats) = try decodeYAMLReportingDuplicates(body)
+            return Decoded(object: object, duplicateFields: [], yamlDuplicates: repeats.map(\.message))
         case "application/vnd.kubernetes.protobuf":
             do {
                 return Decoded(object: try KubeProtobuf.decodeObject(body), duplicateFields: [])
@@ -40,15 +52,19 @@ enum BodyCodec {
         var duplicates: [String] = []
         do {
             let object = try JSON.parse(body, duplicateKeys: &duplicates)
-            return Decoded(object: object, duplicateFields: duplicates)
+            return Decoded(object: object, duplicateFields: duplicates, jsonSource: body)
         } catch {
             throw APIError.badRequest("\(kindHint) in version \"v1\" cannot be handled as a \(kindHint): \(error)")
         }
     }
 
     static func decodeYAML(_ body: [UInt8], kindHint: String) throws -> JSON {
+        try decodeYAMLReportingDuplicates(body).value
+    }
+
+    static func decodeYAMLReportingDuplicates(_ body: [UInt8]) throws -> (value: JSON, duplicates: [YAMLToJSON.DuplicateKey]) {
         do {
-            return try YAMLToJSON.convert(String(decoding: body, as: UTF8.self))
+            return try YAMLToJSON.convertReportingDuplicates(String(decoding: body, as: UTF8.self))
         } catch {
             throw APIError.badRequest("\(error)")
         }

@@ -92,8 +92,10 @@ struct HTTPHandler: HTTPResponder {
         case .version:
             return .object(server.versionInfo)
         case .health(let what):
-            guard method == "GET" || method == "HEAD" else { throw APIError.methodNotAllowed(method, what) }
-            return .raw(Array("ok".utf8), contentType: "text/plain; charset=utf-8")
+            guard method == "GET" || method == "HEAD" else { throw APIError.methodNotAllowed }
+            let query = Query(request.uri.query)
+            guard let body = Health.body(path: what, verbose: query["verbose"] != nil) else { throw APIError.pageNotFound }
+            return .raw(Array(body.utf8), contentType: "text/plain; charset=utf-8")
         case .metrics:
             return .raw(Array(MetricsBackend.render().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .coreVersions:

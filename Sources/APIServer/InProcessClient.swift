@@ -53,7 +53,8 @@ public struct InProcessClient: KubeClient {
         let pump = Task {
             for await event in sub.events {
                 guard let (type, object) = filter.translate(event) else { continue }
-                continuation.yield(WatchEvent(type: WatchEvent.Kind(rawValue: type) ?? .modified, object: object))
+                continuation.yield(WatchEvent(type: WatchEvent.Kind(rawValue: type) ?? .modified,
+                                              object: StorageConversion.toView(r, object)))
             }
             continuation.finish()
         }

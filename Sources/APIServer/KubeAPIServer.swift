@@ -24,6 +24,9 @@ public struct ServerConfig: Sendable {
     public var nodeName: String
     public var nodeIP: String
     public var nodeExternalIP: String?
+    /// How many changes the store keeps (at least) for watches to resume from.
+    public var watchHistory = ServerConfig.defaultWatchHistory
+    public static let defaultWatchHistory = 10_000
 
     public init(nodeName: String, nodeIP: String) {
         self.nodeName = nodeName
@@ -70,7 +73,7 @@ public final class KubeAPIServer: Sendable {
                                "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"])).sorted()
         let ips = Array(Set(["127.0.0.1", config.nodeIP, serviceCIDR.address(at: 1)] + (config.nodeExternalIP.map { [$0] } ?? []))).sorted()
         pki = try ClusterPKI.loadOrCreate(directory: config.dataDir, serverNames: names, serverIPs: ips)
-        let store = try ObjectStore(path: config.dataDir + "/state.db")
+        let store = try ObjectStore(path: config.dataDir + "/state.db", historyLimit: max(1, config.watchHistory))
         let allocator = ServiceAllocator(serviceCIDR: serviceCIDR)
         allocator.adopt(store.list("services").items)
         registry = Registry(store: store, allocator: allocator,

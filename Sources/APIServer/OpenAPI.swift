@@ -1,8 +1,8 @@
 import KubeAPI
 
-/// OpenAPI v3 documents, one per group version, as kubectl's validation looks them up: it finds the kind's
-/// PATCH operation (by `x-kubernetes-group-version-kind`) and checks that `fieldValidation` is a parameter,
-/// then leaves validation to the server.
+/// OpenAPI v3 documents, one per group version. kubectl's validation finds the kind's PATCH operation (by
+/// `x-kubernetes-group-version-kind`) and checks that `fieldValidation` is a parameter, then leaves validation to
+/// the server; `kubectl explain` and `kubectl apply`'s patch computation read the kinds' schemas.
 enum OpenAPI {
     static func gvPath(_ group: String, _ version: String) -> String {
         group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"
@@ -43,8 +43,13 @@ enum OpenAPI {
                                                   "patch": operation("patch", t, subGVK)]
             }
         }
+        // The kinds' schemas, for `kubectl explain` and for the list merge keys kubectl's strategic merge patches use;
+        // a group with a scale subresource also serves autoscaling/v1 Scale, as Kubernetes' documents do.
+        var kinds = types.map(\.admissionKind)
+        if types.contains(where: { $0.subresources.contains("scale") }) { kinds.append("Scale") }
+        let schemas = Admission.openAPIComponents(kinds: kinds)
         return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.4"],
-                "paths": .object(paths), "components": ["schemas": [:]]]
+                "paths": .object(paths), "components": ["schemas": .object(schemas)]]
     }
 
     private static func operation(_ verb: String, _ t: ResourceType, _ gvk: JSON) -> JSON {

@@ -31,7 +31,7 @@ public final class Registry: Sendable {
 
     func get(_ t: ResourceType, namespace: String?, name: String) throws -> JSON {
         guard let obj = store.get(key(t, namespace, name)) else { throw APIError.notFound(t, name) }
-        return obj
+        return StorageConversion.toView(t, obj)
     }
 
     struct ListResult {
@@ -41,26 +41,47 @@ public final class Registry: Sendable {
         var remaining: Int?
     }
 
+    /// A list, or one page of it (`limit`). Later pages (`continueToken`) come from the same snapshot as the first,
+    /// as etcd serves them, while the store still holds the changes since; after that the list is Expired (410) and
+    /// the Status carries a token that continues from the same place in the current state.
     func list(_ t: ResourceType, namespace: String?, labelSelector: LabelSelector?, fieldSelector: FieldSelector?,
-              limit: Int?, continueToken: String?) throws -> ListResult
+              limit: Int?, continueToken: String?, resourceVersion: String? = nil) throws -> ListResult
     {
         let ns = t.namespaced ? namespace : nil
-        var (items, rv) = store.list(t.storageName, namespace: ns)
+        var items: [JSON]
+        var rv: Int64
+        var start: String?
+        if let token = continueToken, !token.isEmpty {
+            if let v = resourceVersion, !v.isEmpty, v != "0" {
+                throw APIError.badRequest("specifying resource version is not allowed when using continue")
+            }
+            let position: ContinueToken.Position
+            do { position = try ContinueToken.decode(token) } catch {
+                throw APIError.badRequest("invalid continue token: \(error)")
+            }
+            start = position.start
+            if position.resourceVersion > 0 {
+                rv = position.resourceVersion
+                do { items = try store.list(t.storageName, namespace: ns, at: rv) } catch StoreError.gone {
+                    throw APIError.expiredContinue(next: ContinueToken.encode(.init(resourceVersion: -1, start: position.start)))
+                }
+            } else {
+                (items, rv) = store.list(t.storageName, namespace: ns)
+            }
+        } else {
+            (items, rv) = store.list(t.storageName, namespace: ns)
+        }
         if let labelSelector, !labelSelector.isEmpty { items = items.filter { labelSelector.matches($0.labels) } }
         if let fieldSelector { items = items.filter { fieldSelector.matches($0, kind: t.kind) } }
-        var start = 0
-        if let token = continueToken, !token.isEmpty {
-            guard let after = ContinueToken.decode(token) else {
-                throw APIError.badRequest("continue key is not valid: invalid continue token")
-            }
-            start = items.firstIndex { ContinueToken.sortKey($0) > after } ?? items.count
-        }
+        if let start { items = items.filter { ContinueToken.sortKey($0) >= start } }
         var result = ListResult(items: [], resourceVersion: String(rv))
-        let end = limit.map { $0 > 0 ? min(items.count, start + $0) : items.count } ?? items.count
-        result.items = Array(items[start..<end])
+        let end = limit.map { $0 > 0 ? min(items.count, $0) : items.count } ?? items.count
+        result.items = items[..<end].map { StorageConversion.toView(t, $0) }
         if end < items.count, let last = result.items.last {
-            result.continueToken = ContinueToken.encode(ContinueToken.sortKey(last))
-            result.remaining = items.count - end
+            result.continueToken = ContinueToken.encode(.init(resourceVersion: rv, start: ContinueToken.sortKey(last) + "\u{0}"))
+            // Kubernetes counts what is left only when nothing was filtered out, so that the count is exact.
+            let filtered = !(labelSelector?.isEmpty ?? true) || !(fieldSelector?.isEmpty ?? true)
+            if !filtered { result.remaining = items.count - end }
         }
         return result
     }
@@ -70,7 +91,8 @@ public final class Registry: Sendable {
     func create(_ t: ResourceType, namespace: String?, body: BodyCodec.Decoded, options: WriteOptions) throws -> (JSON, [String]) {
         var obj = body.object
         try checkTypeMeta(t, &obj)
-        let warnings = try checkFields(t, obj, duplicates: body.duplicateFields, options: options)
+        let warnings = try checkFields(t, obj, body: body, options: options)
+        Admission.dropUnknownFields(kind: t.admissionKind, object: &obj)
         try prepareMetadataForCreate(t, namespace: namespace, &obj)
         if t.namespaced, let ns = obj.namespace { try requireNamespace(ns, creating: true) }
         Admission.applyDefaults(kind: t.admissionKind, to: &obj)
@@ -85,11 +107,13 @@ public final class Registry: Sendable {
             try validate(t, obj, old: nil)
             if options.dryRun {
                 allocator.release(ips: claimed.ips, ports: claimed.ports)
+                // What the store would refuse is refused: the name may not be taken.
+                if store.get(key(t, obj.namespace, obj.name ?? "")) != nil { throw APIError.alreadyExists(t, obj.name ?? "") }
                 return (obj, warnings)
             }
-            let stored = try store.create(t.storageName, obj)
+            let stored = try store.create(t.storageName, StorageConversion.toStorage(t, obj))
             afterCreate(t, stored)
-            return (stored, warnings)
+            return (StorageConversion.toView(t, stored), warnings)
         } catch let e as StoreError {
             allocator.release(ips: claimed.ips, ports: claimed.ports)
             throw APIError.from(e, t)
@@ -114,20 +138,62 @@ public final class Registry: Sendable {
         obj["kind"] = .string(t.kind)
     }
 
-    /// Strict/Warn/Ignore field validation, done on what the client sent (before defaults).
-    func checkFields(_ t: ResourceType, _ obj: JSON, duplicates: [String], options: WriteOptions) throws -> [String] {
-        guard options.fieldValidation != .ignore else { return [] }
-        var problems = duplicates.map { "duplicate field \"\($0)\"" }
-        problems += Admission.unknownFields(kind: t.admissionKind, object: obj).map { "unknown field \"\($0)\"" }
+    /// Strict/Warn/Ignore field validation of a POST or PUT body, done on what the client sent (before defaults).
+    /// Values of the wrong type are refused whatever the directive: Ignore ignores only unknown and repeated fields.
+    func checkFields(_ t: ResourceType, _ obj: JSON, body: BodyCodec.Decoded, options: WriteOptions) throws -> [String] {
         let typeErrors = Admission.decodeErrors(kind: t.admissionKind, object: obj)
         if !typeErrors.isEmpty {
-            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): \(typeErrors.joined(separator: ", "))")
+            throw APIError.badRequest(Admission.decodeErrorMessage(kind: t.kind, version: t.version, error: typeErrors.joined(separator: ", ")))
         }
-        guard !problems.isEmpty else { return [] }
+        guard options.fieldValidation != .ignore else { return [] }
+        let report = body.strictReport(unknown: Admission.unknownFields(kind: t.admissionKind, object: obj))
+        guard !report.isEmpty else { return [] }
         if options.fieldValidation == .strict {
-            throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): strict decoding error: \(problems.joined(separator: ", "))")
+            throw APIError.badRequest(Admission.decodeErrorMessage(
+                kind: t.kind, version: t.version, error: "strict decoding error: " + report.errors.joined(separator: ", ")))
         }
-        return problems
+        return report.warnings
+    }
+
+    /// The same for an object decoded elsewhere, whose repeated keys (if any) are JSON paths.
+    func checkFields(_ t: ResourceType, _ obj: JSON, duplicates: [String], options: WriteOptions) throws -> [String] {
+        try checkFields(t, obj, body: BodyCodec.Decoded(object: obj, duplicateFields: duplicates), options: options)
+    }
+
+    /// Field validation of a merge, strategic-merge or JSON patch, as Kubernetes' patch handler does it: problems are
+    /// looked for in the patched object (repeated keys in the patch itself), and a refusal is 422 on the `patch` field.
+    func checkPatchedFields(_ t: ResourceType, _ patched: JSON, patchType: String, patch: [UInt8], options: WriteOptions) throws -> [String] {
+        if let typeError = Admission.decodeErrors(kind: t.admissionKind, object: patched).first {
+            throw patchInvalid(patched, patchType: patchType, patch: patch, detail: typeError)
+        }
+        guard options.fieldValidation != .ignore else { return [] }
+        var repeats: [String] = []
+        var order: [String] = []
+        // JSON patches are lists of operations: a key repeated there is not a field of the object.
+        if patchType != "application/json-patch+json" {
+            _ = try? JSON.parse(patch, duplicateKeys: &repeats)
+            if repeats.count > 1 { order = JSON.keyPathsInDocumentOrder(patch) }
+        }
+        let report = StrictDecodingReport.forPatch(patchDuplicates: repeats, keyOrder: order,
+                                                   unknown: Admission.unknownFields(kind: t.admissionKind, object: patched))
+        guard !report.isEmpty else { return [] }
+        if options.fieldValidation == .strict {
+            throw patchInvalid(patched, patchType: patchType, patch: patch,
+                               detail: "strict decoding error: " + report.errors.joined(separator: ", "))
+        }
+        return report.warnings
+    }
+
+    /// `"" is invalid: patch: Invalid value: "...": <detail>`: strategic merge patches show the patch as Go prints
+    /// the decoded map, merge and JSON patches show the patched object.
+    func patchInvalid(_ patched: JSON, patchType: String, patch: [UInt8], detail: String) -> APIError {
+        let shown = patchType == "application/strategic-merge-patch+json"
+            ? Admission.goPlainValue((try? JSON.parse(patch)) ?? .null)
+            : patched.jsonString
+        var status = Admission.invalidStatus(kind: "", group: "", name: "", errors: [.invalid("patch", .string(shown), detail)])
+        status["details"]["name"] = .null
+        status["details"]["kind"] = .null
+        return APIError(code: 422, reason: "Invalid", message: status["message"].string ?? "invalid patch").withStatus(status)
     }
 
     func prepareMetadataForCreate(_ t: ResourceType, namespace: String?, _ obj: inout JSON) throws {
@@ -199,25 +265,25 @@ public final class Registry: Sendable {
             let name = svc.name ?? ""
             switch error {
             case .ipTaken(let ip):
-                throw APIError.invalid(t, name, [clusterIPError(ip, "provided IP is already allocated")])
+                throw APIError.invalid(t, name, Self.clusterIPError(ip, "provided IP is already allocated"))
             case .ipOutOfRange(let ip):
-                throw APIError.invalid(t, name, [clusterIPError(ip, "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)")])
+                throw APIError.invalid(t, name, Self.clusterIPError(ip, "the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(allocator.serviceCIDR)"))
             case .ipExhausted:
                 throw APIError.internalError("failed to allocate a serviceIP: range is full")
             case .portTaken(let i, let p):
-                throw APIError.invalid(t, name, [.invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is already allocated")])
+                throw APIError.invalid(t, name, .invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is already allocated"))
             case .portOutOfRange(let i, let p):
-                throw APIError.invalid(t, name, [.invalid("spec.ports[\(i)].nodePort", .int(p),
-                                                          "provided port is not in the valid range. The range of valid ports is 30000-32767")])
+                throw APIError.invalid(t, name, .invalid("spec.ports[\(i)].nodePort", .int(p), "provided port is not in the valid range. The range of valid ports is 30000-32767"))
             case .portsExhausted:
                 throw APIError.internalError("failed to allocate a nodePort: range is full")
             }
         }
     }
 
-    /// A refused cluster IP, worded as the allocator's error inside Kubernetes' service validation.
-    func clusterIPError(_ ip: String, _ problem: String) -> FieldError {
-        .invalid("spec.clusterIPs", .array([.string(ip)]), "failed to allocate IP \(ip): \(problem)", goValue: "[]string{\"\(ip)\"}")
+    /// A cluster IP that could not be had, as Kubernetes' allocator words it.
+    static func clusterIPError(_ ip: String, _ why: String) -> FieldError {
+        .invalid("spec.clusterIPs", .array([.string(ip)]), "failed to allocate IP \(ip): \(why)",
+                 goValue: "[]string{\(Admission.goQuoted(ip))}")
     }
 
     func validate(_ t: ResourceType, _ obj: JSON, old: JSON?) throws {
@@ -250,6 +316,17 @@ public final class Registry: Sendable {
         _ = try? store.create("serviceaccounts", sa)
     }
 
+    /// The store's atomic read-decide-write, seen through `t`'s API: `decide` sees and returns objects as that API
+    /// shows them (the two Event APIs share one storage, see `StorageConversion`).
+    func mutateViewed(_ t: ResourceType, _ k: ObjectKey, _ decide: (JSON?) throws -> Mutation) throws -> JSON? {
+        let stored = try store.mutate(k) { current in
+            let decision = try decide(current.map { StorageConversion.toView(t, $0) })
+            if case .put(let object) = decision { return .put(StorageConversion.toStorage(t, object)) }
+            return decision
+        }
+        return stored.map { StorageConversion.toView(t, $0) }
+    }
+
     // MARK: Update and patch
 
     enum Change {
@@ -278,7 +355,7 @@ public final class Registry: Sendable {
         // The store's lock is held while deciding, so everything read from the store is read before.
         if change.isApply, t.namespaced, let ns = namespace, store.get(k) == nil { try requireNamespace(ns, creating: true) }
         do {
-            result = try store.mutate(k) { current -> Mutation in
+            result = try mutateViewed(t, k) { current -> Mutation in
                 // Each attempt starts clean: allocations of an earlier pass are given back.
                 allocator.release(ips: claimed.ips, ports: claimed.ports)
                 claimed = ([], [])
@@ -290,6 +367,7 @@ public final class Registry: Sendable {
                         warnings = try checkFields(t, config, duplicates: [], options: options)
                         if (config.name ?? "") != name { throw APIError.badRequest("the name of the object (\(config.name ?? "")) does not match the name on the URL (\(name))") }
                         var obj = try ServerSideApply.apply(t, live: nil, config: config, subresource: nil, options: options)
+                        Admission.dropUnknownFields(kind: t.admissionKind, object: &obj)
                         try prepareMetadataForCreate(t, namespace: namespace, &obj)
                         Admission.applyDefaults(kind: t.admissionKind, to: &obj)
                         prepareForCreate(t, &obj)
@@ -312,6 +390,8 @@ public final class Registry: Sendable {
                 desired = carryOver(t, from: current, to: desired, subresource: subresource)
                 // carryOver starts status writes from the stored object; an apply's new managers stay.
                 if change.isApply { desired["metadata"]["managedFields"] = appliedManagers }
+                // What the kind's types do not have is never stored (after field validation has reported it).
+                Admission.dropUnknownFields(kind: t.admissionKind, object: &desired)
                 if subresource == nil { Admission.applyDefaults(kind: t.admissionKind, to: &desired) }
                 // An apply recorded its managers itself; other writes are Updates by their manager.
                 if !change.isApply { ManagedFields.recordWrite(t, old: current, new: &desired, subresource: subresource, options: options) }
@@ -364,7 +444,7 @@ public final class Registry: Sendable {
                 }
             } else {
                 try checkTypeMeta(t, &desired)
-                warnings = try checkFields(t, desired, duplicates: decoded.duplicateFields, options: options)
+                warnings = try checkFields(t, desired, body: decoded, options: options)
             }
         case .patch(_, let body) where change.isApply:
             if isScale { throw APIError.unsupportedMediaType(ServerSideApply.mediaType) }
@@ -376,8 +456,10 @@ public final class Registry: Sendable {
             desired = try Patching.apply(type: type, body: body, to: base, kind: t.admissionKind, resource: t)
             if !isScale {
                 try checkTypeMeta(t, &desired)
-                if type != "application/json-patch+json" {
+                if type == "application/apply-patch+yaml" {
                     warnings = try checkFields(t, desired, duplicates: [], options: options)
+                } else {
+                    warnings = try checkPatchedFields(t, desired, patchType: type, patch: body, options: options)
                 }
             }
         }
@@ -439,9 +521,10 @@ public final class Registry: Sendable {
         let k = key(t, namespace, name)
         var gone = false
         var removed: JSON?
+        var dryRunAnswer: JSON?
         let result: JSON?
         do {
-            result = try store.mutate(k) { current -> Mutation in
+            result = try mutateViewed(t, k) { current -> Mutation in
                 guard var obj = current else { throw APIError.notFound(t, name) }
                 if let uid = options.preconditionUID, uid != obj.uid {
                     throw APIError(code: 409, reason: "Conflict", message: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(obj.uid ?? "")")
@@ -475,7 +558,11 @@ public final class Registry: Sendable {
                     obj["metadata"]["deletionGracePeriodSeconds"] = .int(grace)
                 }
                 obj["metadata"]["finalizers"] = finalizers.isEmpty ? .null : .array(finalizers.map { .string($0) })
-                return options.dryRun ? .keep : .put(obj)
+                if options.dryRun {
+                    dryRunAnswer = obj
+                    return .keep
+                }
+                return .put(obj)
             }
         } catch let e as StoreError {
             throw APIError.from(e, t)
@@ -483,7 +570,7 @@ public final class Registry: Sendable {
         if gone, let removed, t.kind == "Service", t.group.isEmpty, !options.dryRun {
             allocator.releaseDifference(old: removed, new: nil)
         }
-        return (result ?? removed ?? .null, gone)
+        return (dryRunAnswer ?? result ?? removed ?? .null, gone)
     }
 
     /// Pods on a node are stopped by their node agent first: they keep a deletionTimestamp for the grace period.
@@ -514,12 +601,56 @@ enum NameSuffix {
     static func random(_ n: Int = 5) -> String { String((0..<n).map { _ in alphabet.randomElement()! }) }
 }
 
-/// Opaque continue tokens: the sort key of the last item returned.
+/// Continue tokens as Kubernetes makes them: base64url (unpadded) of `{"v":"meta.k8s.io/v1","rv":N,"start":K}`, where
+/// K is the key to continue from (the last key returned plus a NUL, so "after it") and N the list's resourceVersion
+/// (-1: continue in the current state).
 enum ContinueToken {
+    struct Position: Equatable {
+        var resourceVersion: Int64
+        var start: String
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let reason: String?
+        var description: String { "continue key is not valid" + (reason.map { ": \($0)" } ?? "") }
+    }
+
     static func sortKey(_ obj: JSON) -> String { "\(obj.namespace ?? "")/\(obj.name ?? "")" }
-    static func encode(_ key: String) -> String { Data(key.utf8).base64EncodedString() }
-    static func decode(_ token: String) -> String? {
-        Data(base64Encoded: token).map { String(decoding: $0, as: UTF8.self) }
+
+    static func encode(_ p: Position) -> String {
+        let json: JSON = ["v": "meta.k8s.io/v1", "rv": .int(p.resourceVersion), "start": .string(p.start)]
+        return Data(json.serialized()).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The position, or Kubernetes' reason for refusing the token.
+    static func decode(_ token: String) throws -> Position {
+        let bytes = try base64URLDecode(token)
+        let json: JSON
+        do { json = try JSON.parse(bytes) } catch { throw Invalid(reason: "\(error)") }
+        guard json["v"].string == "meta.k8s.io/v1" else { throw Invalid(reason: "server does not recognize this encoded version") }
+        guard let rv = json["rv"].int, rv != 0 else {
+            throw Invalid(reason: "incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        }
+        guard let start = json["start"].string, !start.isEmpty else {
+            throw Invalid(reason: "encoded start key empty (version meta.k8s.io/v1)")
+        }
+        return Position(resourceVersion: rv, start: start)
+    }
+
+    /// Go's base64.RawURLEncoding, with its error: `illegal base64 data at input byte N`.
+    static func base64URLDecode(_ text: String) throws -> [UInt8] {
+        let chars = Array(text.utf8)
+        for (i, c) in chars.enumerated() {
+            let ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 45 || c == 95
+            if !ok { throw Invalid(reason: "illegal base64 data at input byte \(i)") }
+        }
+        if chars.count % 4 == 1 { throw Invalid(reason: "illegal base64 data at input byte \(chars.count - 1)") }
+        var standard = String(decoding: chars.map { $0 == 45 ? 43 : $0 == 95 ? 47 : $0 }, as: UTF8.self)
+        standard += String(repeating: "=", count: (4 - chars.count % 4) % 4)
+        guard let data = Data(base64Encoded: standard) else { throw Invalid(reason: "illegal base64 data at input byte 0") }
+        return Array(data)
     }
 }
 

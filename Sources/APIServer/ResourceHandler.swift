@@ -27,6 +27,8 @@ struct ResourceHandler {
 
     func handle() async throws -> Reply {
         let method = request.method.rawValue
+        // Streams negotiate their own protocols; everything else answers JSON.
+        if !["log", "exec", "attach", "portforward"].contains(target.subresource ?? "") { try Negotiation.checkAcceptable(request) }
         if let sub = target.subresource {
             return try await handleSubresource(sub, method: method)
         }
@@ -58,7 +60,7 @@ struct ResourceHandler {
         case ("DELETE", nil):
             return try deleteCollection()
         default:
-            throw APIError.methodNotAllowed(method, type.plural)
+            throw APIError.methodNotAllowed
         }
     }
 
@@ -106,7 +108,8 @@ struct ResourceHandler {
             do { ls = try LabelSelector(parsing: s) } catch { throw APIError.badRequest("\(error)") }
         }
         if let s = query["fieldSelector"], !s.isEmpty {
-            do { fs = try FieldSelector(parsing: s) } catch { throw APIError.badRequest("\(error)") }
+            // In the API's own field names (events.k8s.io says regarding.name for involvedObject.name).
+            do { fs = try FieldSelector(parsing: s, kind: type.kind, group: type.group) } catch { throw APIError.badRequest("\(error)") }
         }
         return (ls, fs)
     }
@@ -114,14 +117,14 @@ struct ResourceHandler {
     func list() throws -> Reply {
         let (ls, fs) = try selectors()
         let r = try registry.list(type, namespace: target.namespace, labelSelector: ls, fieldSelector: fs,
-                                  limit: query.int("limit"), continueToken: query["continue"])
+                                  limit: query.int("limit"), continueToken: query["continue"],
+                                  resourceVersion: query["resourceVersion"])
         if Negotiation.wantsTable(request) {
             var table = TablePrinter.table(for: type.kind, objects: r.items, resourceVersion: r.resourceVersion,
                                            now: Date())
             if let c = r.continueToken { table["metadata"]["continue"] = .string(c) }
             return .object(table)
         }
-        try Negotiation.requireJSON(request)
         var meta: JSON = ["resourceVersion": .string(r.resourceVersion)]
         if let c = r.continueToken {
             meta["continue"] = .string(c)
@@ -137,7 +140,6 @@ struct ResourceHandler {
             return .object(TablePrinter.table(for: type.kind, objects: objects,
                                               resourceVersion: objects.first?.resourceVersion ?? "", now: Date()))
         }
-        try Negotiation.requireJSON(request)
         return .object(objects[0])
     }
 
@@ -157,6 +159,7 @@ struct ResourceHandler {
         let contentType = table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json"
         let ns = type.namespaced ? target.namespace : nil
         let kind = type.kind
+        let resource = type
         let channel = context.channel
         let subscription: (events: AsyncStream<StoreEvent>, resourceVersion: Int64, stop: @Sendable () -> Void)
         do {
@@ -179,7 +182,8 @@ struct ResourceHandler {
             }
             defer { timer.cancel(); stop(); untrack() }
             for await event in subscription.events {
-                guard let (type, object) = filter.translate(event) else { continue }
+                guard let (type, stored) = filter.translate(event) else { continue }
+                let object = StorageConversion.toView(resource, stored)
                 let payload = table
                     ? TablePrinter.table(for: kind, objects: [object], resourceVersion: object.resourceVersion ?? "",
                                          now: Date(), includeColumns: false)
@@ -258,7 +262,7 @@ struct ResourceHandler {
                 throw APIError(code: e.code, reason: e.code == 400 ? "BadRequest" : "InternalError", message: e.description)
             }
         default:
-            throw APIError.methodNotAllowed(method, "\(type.plural)/\(sub)")
+            throw APIError.methodNotAllowed
         }
     }
 }
@@ -270,14 +274,19 @@ enum Negotiation {
         return accept.contains("as=Table")
     }
 
-    /// JSON (or anything) must be acceptable: we never answer protobuf.
-    static func requireJSON(_ request: Request) throws {
+    /// Whether some type in `Accept` is one the server answers in, decided as Kubernetes' router decides it (exact
+    /// types, parameters ignored, `*/*`). Kubernetes would answer protobuf too; this server never does.
+    static func checkAcceptable(_ request: Request) throws {
         guard let accept = request.headers[.accept], !accept.isEmpty else { return }
-        let ok = accept.split(separator: ",").contains { part in
-            let media = part.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            return media == "application/json" || media == "*/*" || media == "application/*" || media == "application/yaml"
+        let types = accept.split(separator: ",").map {
+            ($0.split(separator: ";").first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         }
-        if !ok { throw APIError.notAcceptable(accept) }
+        if types.contains(where: { ["application/json", "application/yaml", "*/*"].contains($0) }) { return }
+        if types.contains("application/vnd.kubernetes.protobuf") {
+            throw APIError(code: 406, reason: "NotAcceptable",
+                           message: "only the following media types are accepted: application/json, application/yaml")
+        }
+        throw APIError.notAcceptable
     }
 }
 

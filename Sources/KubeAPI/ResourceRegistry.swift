@@ -14,10 +14,13 @@ public struct ResourceType: Sendable, Hashable {
     public var singular: String { kind.lowercased() }
     /// "v1" or "apps/v1".
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
-    /// Storage identity: Kubernetes stores one copy per group resource ("pods", "deployments.apps").
-    public var storageName: String { group.isEmpty ? plural : "\(plural).\(group)" }
-    /// The group-qualified resource as error messages name it ("pods", "deployments.apps").
-    public var qualifiedName: String { storageName }
+    /// Storage identity: Kubernetes stores one copy per group resource ("pods", "deployments.apps"), except that the
+    /// events.k8s.io Event is the core Event under other field names (see `StorageConversion`).
+    public var storageName: String { group == "events.k8s.io" ? plural : qualifiedName }
+    /// The group-qualified resource as error messages name it ("pods", "deployments.apps", "events.events.k8s.io").
+    public var qualifiedName: String { group.isEmpty ? plural : "\(plural).\(group)" }
+    /// The API's own identity for this resource ("v1/events", "events.k8s.io/v1/events"), unique where storage is not.
+    public var apiPath: String { "\(apiVersion)/\(plural)" }
     /// The key Admission uses for schema, defaults and validation.
     public var admissionKind: String { group == "events.k8s.io" ? "events.k8s.io/Event" : kind }
 

@@ -11,9 +11,10 @@ public final class InformerFactory: Sendable {
 
     public func informer(_ r: ResourceType) -> Informer {
         informers.withLock { m in
-            if let i = m[r.storageName] { return i }
+            // Keyed by API, not by storage: two APIs of one storage (the two Event APIs) show objects differently.
+            if let i = m[r.apiPath] { return i }
             let i = Informer(client: client, resource: r)
-            m[r.storageName] = i
+            m[r.apiPath] = i
             return i
         }
     }

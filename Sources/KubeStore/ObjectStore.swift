@@ -200,6 +200,24 @@ public final class ObjectStore: Sendable {
         return (keys.map { bucket[$0]! }, rv)
     }
 
+    /// The objects of a resource (in one namespace, or all when nil) as they were at `resourceVersion`, sorted as
+    /// `list` sorts them: the current objects with every later change undone. Throws `.gone` once those changes are
+    /// no longer retained, as a watch from there would.
+    public func list(_ resource: String, namespace: String? = nil, at resourceVersion: Int64) throws -> [JSON] {
+        var bucket = try state.withLock { st -> [String: JSON] in
+            if resourceVersion < st.compactedThrough {
+                throw StoreError.gone(requested: resourceVersion, oldest: st.compactedThrough)
+            }
+            var bucket = st.objects[resource] ?? [:]
+            for e in try changes(after: resourceVersion, resource: resource, namespace: namespace, in: st).reversed() {
+                bucket["\(e.key.namespace)/\(e.key.name)"] = e.type == .added ? nil : e.previous
+            }
+            return bucket
+        }
+        if let ns = namespace { bucket = bucket.filter { $0.key.hasPrefix(ns + "/") } }
+        return bucket.keys.sorted().map { bucket[$0]! }
+    }
+
     // MARK: Writes
 
     public func create(_ resource: String, _ object: JSON) throws -> JSON {

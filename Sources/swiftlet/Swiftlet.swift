@@ -57,6 +57,8 @@ struct Server: AsyncParsableCommand {
     @Flag(help: "Cluster DNS answers cluster names only and never forwards others upstream.") var noDnsUpstream = false
     @Flag(help: "Apply the RuntimeDefault seccomp profile to every container that does not ask otherwise.") var seccompDefault = false
     @Option(help: "A directory of static pod manifests, run on this node with mirror pods in the API.") var podManifestPath: String?
+    // For tests that need the history compacted quickly; watches from before the retained changes get 410 Gone.
+    @Option(help: .hidden) var watchHistory = ServerConfig.defaultWatchHistory
 
     func run() async throws {
         var config = ServerConfig(nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(),
@@ -67,6 +69,7 @@ struct Server: AsyncParsableCommand {
         config.serviceCIDR = network.serviceCIDR
         config.podCIDR = network.podCIDR
         config.nodeExternalIP = nodeExternalIP
+        config.watchHistory = watchHistory
         MetricsBackend.bootstrap(valueBuckets: [AgentMetrics.podStartMetric: AgentMetrics.podStartBuckets])
         let server = try KubeAPIServer(config: config)
         let banner = "swiftlet: serving the Kubernetes API on https://\(config.bindAddress):\(config.apiPort); export KUBECONFIG=\(server.adminKubeconfigPath)\n"

@@ -125,6 +125,38 @@ final class ObjectStoreTests: XCTestCase {
         XCTAssertNoThrow(try store.watch("configmaps", namespace: nil, from: .after(15)))
     }
 
+    func testListAtAnEarlierResourceVersionUndoesLaterChanges() throws {
+        // With the changes since in memory, and read back from SQLite.
+        for window in [5, 2] { try listAtAnEarlierResourceVersion(memoryWindow: window) }
+    }
+
+    func listAtAnEarlierResourceVersion(memoryWindow: Int) throws {
+        let path = dir.appendingPathComponent("state-\(memoryWindow).db").path
+        let store = try ObjectStore(path: path, historyLimit: 5, memoryWindow: memoryWindow)
+        _ = try store.create("configmaps", configMap("a"))
+        _ = try store.create("configmaps", configMap("b"))
+        _ = try store.create("secrets", configMap("s"))
+        let rv = store.currentResourceVersion
+        _ = try store.update("configmaps", configMap("a", data: "changed"), expectedResourceVersion: nil)
+        _ = try store.delete(ObjectKey("configmaps", "default", "b"))
+        _ = try store.create("configmaps", configMap("c"))
+        _ = try store.create("configmaps", configMap("d", "other"))
+
+        let then = try store.list("configmaps", at: rv)
+        XCTAssertEqual(then.map { $0.name }, ["a", "b"])
+        XCTAssertEqual(then[0]["data"]["k"], "x")
+        XCTAssertEqual(try store.list("configmaps", namespace: "other", at: rv).count, 0)
+        XCTAssertEqual(try store.list("configmaps", at: store.currentResourceVersion).map { $0.name },
+                       store.list("configmaps").items.map { $0.name })
+
+        // Once the history no longer reaches back there, the snapshot is gone.
+        for i in 0..<10 { _ = try store.create("configmaps", configMap("more-\(i)")) }
+        XCTAssertThrowsError(try store.list("configmaps", at: rv)) { error in
+            guard case StoreError.gone(let requested, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(requested, rv)
+        }
+    }
+
     func testInitialStateWatchListsThenFollows() async throws {
         let store = try open()
         _ = try store.create("configmaps", configMap("a", "x"))

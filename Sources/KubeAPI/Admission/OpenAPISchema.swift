@@ -64,6 +64,14 @@ extension Admission {
         return out
     }
 
+    /// Patch strategies of the Go field tags that a merge key alone does not say (`patchStrategy:"merge"` on a list of
+    /// strings, `retainKeys`), by definition and field: kubectl computes its strategic merge patches from them.
+    static let extraPatchStrategies: [String: String] = [
+        "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta.finalizers": "merge",
+        "io.k8s.api.core.v1.PodSpec.volumes": "merge,retainKeys",
+        "io.k8s.api.apps.v1.DeploymentSpec.strategy": "retainKeys",
+    ]
+
     /// The schema of a field inside a component: structs become references.
     static func referenceSchema(_ schema: FieldSchema, into out: inout [String: JSON]) -> JSON {
         switch schema {
@@ -83,7 +91,13 @@ extension Admission {
         guard case .object(let s) = schema, out[s.definitionName] == nil else { return }
         out[s.definitionName] = [:]  // placeholder: stops recursion through shared structs
         var props: [String: JSON] = [:]
-        for (name, field) in s.fields { props[name] = referenceSchema(field, into: &out) }
+        for (name, field) in s.fields {
+            var property = referenceSchema(field, into: &out)
+            if let strategy = extraPatchStrategies["\(s.definitionName).\(name)"] {
+                property["x-kubernetes-patch-strategy"] = .string(strategy)
+            }
+            props[name] = property
+        }
         out[s.definitionName] = ["type": "object", "properties": .object(props)]
     }
 }

@@ -68,3 +68,30 @@ extension Admission {
         }
     }
 }
+
+extension Admission {
+    /// Removes what `unknownFields` reports, as decoding into the kind's Go struct does: fields the types do not
+    /// have are never stored, whatever the field validation directive. Unknown kinds are left alone.
+    public static func dropUnknownFields(kind: String, object: inout JSON) {
+        guard let schema = FieldSchema.forKind(kind) else { return }
+        object = pruned(object, schema)
+    }
+
+    private static func pruned(_ value: JSON, _ schema: FieldSchema) -> JSON {
+        switch (schema, value) {
+        case (.object(let s), .object(let members)):
+            var kept: [String: JSON] = [:]
+            for (key, member) in members {
+                guard let fieldSchema = s.fields[key] else { continue }
+                kept[key] = pruned(member, fieldSchema)
+            }
+            return .object(kept)
+        case (.list(let element, _, _), .array(let items)):
+            return .array(items.map { pruned($0, element) })
+        case (.map(let element, _), .object(let members)) where element.structSchema != nil:
+            return .object(members.mapValues { pruned($0, element) })
+        default:
+            return value
+        }
+    }
+}

@@ -29,6 +29,17 @@ extension JSON {
         try parse(text, trackingDuplicates: true, into: &duplicateKeys)
     }
 
+    /// The path of every key in the document (`spec.template.spec.containers[0].image`), repeats included, in
+    /// the order they appear; empty when the document does not parse. Go's strict decoder reports problems in
+    /// this order, which the parsed (unordered) objects no longer have.
+    public static func keyPathsInDocumentOrder(_ bytes: [UInt8]) -> [String] {
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONByteParser(buffer, trackDuplicates: true, recordKeyOrder: true)
+            guard (try? parser.parseDocument()) != nil else { return [] }
+            return parser.keyOrder
+        }
+    }
+
     private static func parse(
         _ text: String, trackingDuplicates: Bool, into duplicates: inout [String]
     ) throws(JSONParseError) -> JSON {

@@ -23,15 +23,19 @@ struct JSONByteParser: ~Copyable {
     private let trackDuplicates: Bool
     private var path: [PathComponent] = []
     private(set) var duplicates: [String] = []
+    /// Set only when the caller wants every key's path in document order (to order strict-decoding problems).
+    private let recordKeyOrder: Bool
+    private(set) var keyOrder: [String] = []
 
     private enum PathComponent {
         case key(String)
         case index(Int)
     }
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, trackDuplicates: Bool) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, trackDuplicates: Bool, recordKeyOrder: Bool = false) {
         self.bytes = bytes
-        self.trackDuplicates = trackDuplicates
+        self.trackDuplicates = trackDuplicates || recordKeyOrder
+        self.recordKeyOrder = recordKeyOrder
     }
 
     /// Parses one complete document: a value surrounded only by whitespace.
@@ -96,6 +100,7 @@ struct JSONByteParser: ~Copyable {
             pos += 1
             if trackDuplicates {
                 path.append(.key(key))
+                if recordKeyOrder { keyOrder.append(renderPath()) }
                 memberStack.append((key, try parseValue()))
                 path.removeLast()
             } else {

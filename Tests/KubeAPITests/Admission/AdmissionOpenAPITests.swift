@@ -33,6 +33,19 @@ final class AdmissionOpenAPITests: XCTestCase {
         XCTAssertEqual(podSpec["properties"]["containers"]["items"]["allOf"], [["$ref": "#/components/schemas/io.k8s.api.core.v1.Container"]])
     }
 
+    func testComponentsCarryThePatchStrategiesOfTheGoTags() {
+        let components = Admission.openAPIComponents(kinds: ["Deployment"])
+        let meta = components["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]!
+        XCTAssertEqual(meta["properties"]["finalizers"]["x-kubernetes-patch-strategy"], "merge")
+        XCTAssertTrue(meta["properties"]["finalizers"]["x-kubernetes-patch-merge-key"].isNull)
+        let volumes = components["io.k8s.api.core.v1.PodSpec"]!["properties"]["volumes"]
+        XCTAssertEqual(volumes["x-kubernetes-patch-strategy"], "merge,retainKeys")
+        XCTAssertEqual(volumes["x-kubernetes-patch-merge-key"], "name")
+        let strategy = components["io.k8s.api.apps.v1.DeploymentSpec"]!["properties"]["strategy"]
+        XCTAssertEqual(strategy["x-kubernetes-patch-strategy"], "retainKeys")
+        XCTAssertEqual(strategy["allOf"], [["$ref": "#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy"]])
+    }
+
     func testStatusUpdateKeepsSpec() {
         let old: JSON = ["metadata": ["name": "p", "resourceVersion": "5", "labels": ["a": "b"]],
                          "spec": ["nodeName": "n1"], "status": ["phase": "Pending"]]
