@@ -29,8 +29,12 @@ TUTORIAL_OBJECTS = [("deployments", "my-nginx"), ("deployments", "curl-deploymen
 
 
 def remove_tutorial_objects(srv, wait):
+    # Waiting means waiting for the pods too (foreground deletion): a curl pod of an earlier run, still terminating,
+    # would otherwise be picked as this run's, with the earlier run's certificate in its secret volume.
+    cascade = ["--cascade=foreground"] if wait else []
     for kind, name in TUTORIAL_OBJECTS:
-        srv.kubectl("delete", kind, name, "--ignore-not-found", f"--wait={str(wait).lower()}", check=False, timeout=120)
+        srv.kubectl("delete", kind, name, "--ignore-not-found", f"--wait={str(wait).lower()}", *cascade, check=False,
+                    timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +197,7 @@ def test_the_tutorial(node, tmp_path):
     r = k(node, "apply", "-f", str(MANIFESTS / "curlpod.yaml"))
     assert "deployment.apps/curl-deployment created" in r.stdout
     curlpod = wait_until(lambda: next((p["metadata"]["name"] for p in json.loads(k(node, "get", "pods", "-l", "app=curlpod", "-o", "json").stdout)["items"]
-                                       if p["status"].get("phase") == "Running"), None), timeout=90, message="curl pod running")
+                                       if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")), None), timeout=90, message="curl pod running")
     out = wait_until(lambda: (lambda r: r.returncode == 0 and r.stdout)(
         k(node, "exec", curlpod, "--", "curl", "https://my-nginx", "--cacert", "/etc/nginx/ssl/tls.crt", check=False)),
         timeout=30, message="curl https://my-nginx with the secret's certificate")
