@@ -23,7 +23,10 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
     public var statusObject: JSON {
         if let status { return status }
         var s: JSON = ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
-                       "message": .string(message), "reason": .string(reason), "code": .int(Int64(code))]
+                       "message": .string(message), "code": .int(Int64(code))]
+        // An error Kubernetes has no reason for (a plain Go error) has none in its Status: kubectl then prints
+        // `Error from server: <message>`.
+        if !reason.isEmpty { s["reason"] = .string(reason) }
         if !details.isNull { s["details"] = details }
         return s
     }

@@ -364,6 +364,7 @@ public final class Registry: Sendable {
                         // Server-side apply creates what is missing.
                         var config = try ServerSideApply.configuration(body, t)
                         try checkTypeMeta(t, &config)
+                        try ServerSideApply.refuseUnknownFields(t, config)
                         warnings = try checkFields(t, config, duplicates: [], options: options)
                         if (config.name ?? "") != name { throw APIError.badRequest("the name of the object (\(config.name ?? "")) does not match the name on the URL (\(name))") }
                         var obj = try ServerSideApply.apply(t, live: nil, config: config, subresource: nil, options: options)
@@ -450,6 +451,7 @@ public final class Registry: Sendable {
             if isScale { throw APIError.unsupportedMediaType(ServerSideApply.mediaType) }
             var config = try ServerSideApply.configuration(body, t)
             try checkTypeMeta(t, &config)
+            try ServerSideApply.refuseUnknownFields(t, config)
             warnings = try checkFields(t, config, duplicates: [], options: options)
             desired = try ServerSideApply.apply(t, live: current, config: config, subresource: subresource, options: options)
         case .patch(let type, let body):

@@ -32,9 +32,25 @@ enum ServerSideApply {
         } catch .conflicts(let c) {
             throw APIError(code: 409, reason: "Conflict", message: c.message, details: ["causes": .array(c.causes)])
         } catch .invalidConfiguration(let e) {
-            let where_ = "\(config.namespace.map { $0 + "/" } ?? "")\(config.name ?? ""); \(t.apiVersion), Kind=\(t.kind)"
-            throw APIError.badRequest("failed to create typed patch object (\(where_)): \(e)")
+            throw APIError.badRequest("failed to create typed patch object (\(typedName(t, config))): \(e)")
         }
+    }
+
+    /// An applied configuration must fit the kind's schema whatever `fieldValidation` says: Kubernetes' typed
+    /// conversion of it fails first, with a plain error (500, no reason), e.g. `failed to create typed patch object
+    /// (default/web; apps/v1, Kind=Deployment): .spec.replicaz: field not declared in schema`.
+    static func refuseUnknownFields(_ t: ResourceType, _ config: JSON) throws {
+        let unknown = Admission.unknownFields(kind: t.admissionKind, object: config)
+        guard !unknown.isEmpty else { return }
+        let problems = unknown.map { ".\($0): field not declared in schema" }
+        let detail = problems.count == 1 ? problems[0] : "errors:\n" + problems.map { "  " + $0 }.joined(separator: "\n")
+        throw APIError(code: 500, reason: "", message: "failed to create typed patch object (\(typedName(t, config))): \(detail)")
+    }
+
+    /// `namespace/name; group/version, Kind=Kind`, as Kubernetes names the object in these errors (the core group
+    /// is empty: `/v1, Kind=Secret`).
+    static func typedName(_ t: ResourceType, _ config: JSON) -> String {
+        "\(config.namespace ?? "")/\(config.name ?? ""); \(t.group)/\(t.version), Kind=\(t.kind)"
     }
 
     /// What an apply that creates starts from: the type and the name, nothing else.
