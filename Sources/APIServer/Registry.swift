@@ -150,9 +150,18 @@ public final class Registry: Sendable {
         guard !report.isEmpty else { return [] }
         if options.fieldValidation == .strict {
             throw APIError.badRequest(Admission.decodeErrorMessage(
-                kind: t.kind, version: t.version, error: "strict decoding error: " + report.errors.joined(separator: ", ")))
+                kind: t.kind, version: t.version, error: report.strictDecodingError))
         }
         return report.warnings
+    }
+
+    /// An apply's configuration, decoded and checked as the create and the update paths both need it: its type
+    /// meta, fields outside the schema (always refused), wrong types and repeated keys.
+    func applyConfiguration(_ body: [UInt8], _ t: ResourceType, options: WriteOptions) throws -> (JSON, [String]) {
+        var config = try ServerSideApply.configuration(body, t)
+        try checkTypeMeta(t, &config)
+        try ServerSideApply.refuseUnknownFields(t, config)
+        return (config, try checkFields(t, config, duplicates: [], options: options))
     }
 
     /// The same for an object decoded elsewhere, whose repeated keys (if any) are JSON paths.
@@ -179,7 +188,7 @@ public final class Registry: Sendable {
         guard !report.isEmpty else { return [] }
         if options.fieldValidation == .strict {
             throw patchInvalid(patched, patchType: patchType, patch: patch,
-                               detail: "strict decoding error: " + report.errors.joined(separator: ", "))
+                               detail: report.strictDecodingError)
         }
         return report.warnings
     }
@@ -362,10 +371,8 @@ public final class Registry: Sendable {
                 guard let current else {
                     if case .patch(_, let body) = change, change.isApply, subresource == nil {
                         // Server-side apply creates what is missing.
-                        var config = try ServerSideApply.configuration(body, t)
-                        try checkTypeMeta(t, &config)
-                        try ServerSideApply.refuseUnknownFields(t, config)
-                        warnings = try checkFields(t, config, duplicates: [], options: options)
+                        let config: JSON
+                        (config, warnings) = try applyConfiguration(body, t, options: options)
                         if (config.name ?? "") != name { throw APIError.badRequest("the name of the object (\(config.name ?? "")) does not match the name on the URL (\(name))") }
                         var obj = try ServerSideApply.apply(t, live: nil, config: config, subresource: nil, options: options)
                         Admission.dropUnknownFields(kind: t.admissionKind, object: &obj)
@@ -449,10 +456,8 @@ public final class Registry: Sendable {
             }
         case .patch(_, let body) where change.isApply:
             if isScale { throw APIError.unsupportedMediaType(ServerSideApply.mediaType) }
-            var config = try ServerSideApply.configuration(body, t)
-            try checkTypeMeta(t, &config)
-            try ServerSideApply.refuseUnknownFields(t, config)
-            warnings = try checkFields(t, config, duplicates: [], options: options)
+            let config: JSON
+            (config, warnings) = try applyConfiguration(body, t, options: options)
             desired = try ServerSideApply.apply(t, live: current, config: config, subresource: subresource, options: options)
         case .patch(let type, let body):
             desired = try Patching.apply(type: type, body: body, to: base, kind: t.admissionKind, resource: t)

@@ -13,20 +13,6 @@ extension Admission {
         return out
     }
 
-    /// The 400 message for unknown fields under `fieldValidation=Strict`:
-    /// `Secret in version "v1" cannot be handled as a Secret: strict decoding error: unknown field "metadata.type"`.
-    /// `problems` are paths as `unknownFields` returns them.
-    public static func strictDecodingMessage(kind: String, version: String, problems: [String]) -> String {
-        let joined = strictDecodingWarnings(problems: problems).joined(separator: ", ")
-        return decodeErrorMessage(kind: kind, version: version, error: "strict decoding error: " + joined)
-    }
-
-    /// The `Warning` header texts for unknown fields under `fieldValidation=Warn`, one per
-    /// path: `unknown field "metadata.type"`.
-    public static func strictDecodingWarnings(problems: [String]) -> [String] {
-        problems.map { "unknown field \"\($0)\"" }
-    }
-
     /// How the API server words any body it could not decode into the kind
     /// (`<Kind> in version "<v>" cannot be handled as a <Kind>: <error>`); sent as 400 BadRequest.
     public static func decodeErrorMessage(kind: String, version: String, error: String) -> String {

@@ -11,6 +11,9 @@ public struct StrictDecodingReport: Sendable, Equatable {
 
     public var isEmpty: Bool { errors.isEmpty }
 
+    /// The error under `fieldValidation=Strict`: `strict decoding error: unknown field "metadata.type", ...`.
+    public var strictDecodingError: String { "strict decoding error: " + errors.joined(separator: ", ") }
+
     public init(errors: [String], warnings: [String]) {
         self.errors = errors
         self.warnings = warnings

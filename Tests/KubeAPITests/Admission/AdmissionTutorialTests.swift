@@ -27,10 +27,11 @@ final class AdmissionTutorialTests: XCTestCase {
         let problems = Admission.unknownFields(kind: "Secret", object: Self.secretAsPrinted)
         XCTAssertEqual(problems, ["metadata.type"])
         XCTAssertEqual(Admission.decodeErrors(kind: "Secret", object: Self.secretAsPrinted), [])
+        let report = StrictDecodingReport.forBody(unknown: problems, jsonDuplicates: [], keyOrder: [], yamlDuplicates: [])
         XCTAssertEqual(
-            Admission.strictDecodingMessage(kind: "Secret", version: "v1", problems: problems),
+            Admission.decodeErrorMessage(kind: "Secret", version: "v1", error: report.strictDecodingError),
             #"Secret in version "v1" cannot be handled as a Secret: strict decoding error: unknown field "metadata.type""#)
-        XCTAssertEqual(Admission.strictDecodingWarnings(problems: problems), [#"unknown field "metadata.type""#])
+        XCTAssertEqual(report.warnings, [#"unknown field "metadata.type""#])
         let status = Admission.badRequestStatus(message: "m")
         XCTAssertEqual(status["code"], 400)
         XCTAssertEqual(status["reason"], "BadRequest")
