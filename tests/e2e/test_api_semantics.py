@@ -480,9 +480,21 @@ def test_kubectl_get_watch_copes_with_a_compacted_history(server, api, ns):
         assert r.status == 200, r
         line = next_line()
         assert line.split() == [v], line
+    def watch_is_open():
+        # kubectl watches from resourceVersion 0: a change made before its watch is registered arrives as the
+        # watch's initial ADDED, which kubectl takes for the object it already printed. Change until one shows.
+        for i in range(20):
+            api.request("PATCH", f"/api/v1/namespaces/{ns}/configmaps/{name}", body={"data": {"v": f"warm{i}"}},
+                        content_type="application/merge-patch+json")
+            try:
+                return lines.get(timeout=1)
+            except queue.Empty:
+                continue
+        raise AssertionError("kubectl get -w showed none of 20 changes")
     try:
         first = next_line()
         assert first.split() == ["0"], first   # the GET, printed before watching
+        assert watch_is_open().startswith("warm")
         change_and_see("1")
         churn(api, ns, WATCH_HISTORY + 10)   # compacts again while the watch is open
         change_and_see("2")
